@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+// Deblur Workbench — classical deconvolution and learned CNNs, scored honestly.
+// Targets and their one-way dependencies are described in README.md ("Layout").
+import PackageDescription
+
+/// Hot numeric modules are compiled with exclusivity checks off in every configuration;
+/// bounds and overflow checks stay on except where a kernel opts out with `&+`/unsafe buffers.
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "DeblurWorkbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deblur", targets: ["deblur"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config (apt: libfftw3-dev libopenblas-dev libpng-dev libturbojpeg0-dev).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+
+        // Libraries, lowest first.
+        .target(name: "ImageCore", swiftSettings: numericSettings),
+        .target(name: "ImageIO", dependencies: ["ImageCore", "CPNG", "CTurboJPEG"]),
+        .target(name: "Spectral", dependencies: ["ImageCore", "CFFTW"], swiftSettings: numericSettings),
+        .target(name: "Blur", dependencies: ["ImageCore", "Spectral", "ImageIO"], swiftSettings: numericSettings),
+        .target(name: "Deconvolution", dependencies: ["ImageCore", "Spectral", "Blur"], swiftSettings: numericSettings),
+        .target(name: "Tensors", dependencies: ["ImageCore", "CBLAS"], swiftSettings: numericSettings),
+        .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
+        .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
+        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
+
+        // The command-line tool: one file per subcommand.
+        .executableTarget(name: "deblur", dependencies: [
+            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets",
+            "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests (Swift Testing). Fixtures live beside each test target and are found through #filePath.
+        .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageCore", "ImageIO"]),
+        .testTarget(name: "SpectralTests", dependencies: ["ImageCore", "Spectral"]),
+        .testTarget(name: "BlurTests", dependencies: ["ImageCore", "Spectral", "Blur"]),
+        .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"]),
+        .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"]),
+        .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
+    ]
+)

@@ -1,0 +1,132 @@
+/// Cropping, padding and resizing. All functions return new images and never modify values.
+
+extension Image {
+    /// The `width × height` region whose top-left corner is at (`x`, `y`).
+    /// - Throws: `ImageCoreError.cropOutOfBounds` when the region leaves the image.
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) throws -> Image {
+        guard w > 0, h > 0 else { throw ImageCoreError.invalidSize(width: w, height: h) }
+        guard x >= 0, y >= 0, x + w <= width, y + h <= height else {
+            throw ImageCoreError.cropOutOfBounds(x: x, y: y, width: w, height: h,
+                                                 imageWidth: width, imageHeight: height)
+        }
+        var out = Image(channels: channels, height: h, width: w)
+        for c in 0 ..< channels {
+            for row in 0 ..< h {
+                let src = (c * height + y + row) * width + x
+                let dst = (c * h + row) * w
+                for col in 0 ..< w { out.pixels[dst + col] = pixels[src + col] }
+            }
+        }
+        return out
+    }
+
+    /// The central `width × height` region (offsets rounded down).
+    public func centerCropped(width w: Int, height h: Int) throws -> Image {
+        try cropped(x: (width - w) / 2, y: (height - h) / 2, width: w, height: h)
+    }
+
+    /// Pads each side by the given number of pixels using `mode`. Any amount is valid for
+    /// every mode: reflection and periodic extension repeat as often as needed.
+    public func padded(top: Int, bottom: Int, left: Int, right: Int, mode: BoundaryMode) -> Image {
+        precondition(top >= 0 && bottom >= 0 && left >= 0 && right >= 0,
+                     "Padding must be non-negative, got top \(top) bottom \(bottom) left \(left) right \(right)")
+        let oh = height + top + bottom, ow = width + left + right
+        var out = Image(channels: channels, height: oh, width: ow)
+        // Column source indices once per call, not per row.
+        let colSource = (0 ..< ow).map { mode.sourceIndex($0 - left, count: width) }
+        for c in 0 ..< channels {
+            for row in 0 ..< oh {
+                guard let sy = mode.sourceIndex(row - top, count: height) else { continue }
+                let src = (c * height + sy) * width
+                let dst = (c * oh + row) * ow
+                for col in 0 ..< ow {
+                    if let sx = colSource[col] { out.pixels[dst + col] = pixels[src + sx] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Pads every side by `amount`.
+    public func padded(by amount: Int, mode: BoundaryMode) -> Image {
+        padded(top: amount, bottom: amount, left: amount, right: amount, mode: mode)
+    }
+
+    /// Resamples to `width × height`.
+    /// - `area`: each output pixel is the area-weighted mean of the input pixels it covers
+    ///   (OpenCV `INTER_AREA`); the right choice for shrinking.
+    /// - `bilinear`: pixel-centre aligned bilinear interpolation (OpenCV `INTER_LINEAR`,
+    ///   PyTorch `align_corners=False`), edges replicated.
+    public func resized(width ow: Int, height oh: Int, method: ResizeMethod = .area) throws -> Image {
+        guard ow > 0, oh > 0 else { throw ImageCoreError.invalidSize(width: ow, height: oh) }
+        switch method {
+        case .area: return resizedArea(width: ow, height: oh)
+        case .bilinear: return resizedBilinear(width: ow, height: oh)
+        }
+    }
+
+    private func resizedArea(width ow: Int, height oh: Int) -> Image {
+        // Separable: the weights of an output pixel along one axis are the overlaps of
+        // [o*s, (o+1)*s) with each unit input interval, normalised by s.
+        func weights(input n: Int, output m: Int) -> [[(Int, Float)]] {
+            let scale = Double(n) / Double(m)
+            return (0 ..< m).map { o in
+                let lo = Double(o) * scale, hi = Double(o + 1) * scale
+                var taps: [(Int, Float)] = []
+                var i = Int(lo.rounded(.down))
+                while Double(i) < hi && i < n {
+                    let overlap = min(hi, Double(i + 1)) - max(lo, Double(i))
+                    if overlap > 1e-12 { taps.append((i, Float(overlap / scale))) }
+                    i += 1
+                }
+                return taps
+            }
+        }
+        return separableResample(width: ow, height: oh,
+                                 rowTaps: weights(input: height, output: oh),
+                                 colTaps: weights(input: width, output: ow))
+    }
+
+    private func resizedBilinear(width ow: Int, height oh: Int) -> Image {
+        func weights(input n: Int, output m: Int) -> [[(Int, Float)]] {
+            let scale = Double(n) / Double(m)
+            return (0 ..< m).map { o in
+                let src = max((Double(o) + 0.5) * scale - 0.5, 0)
+                let i0 = min(Int(src.rounded(.down)), n - 1)
+                let i1 = min(i0 + 1, n - 1)
+                let t = Float(src - Double(i0))
+                return i0 == i1 ? [(i0, Float(1))] : [(i0, 1 - t), (i1, t)]
+            }
+        }
+        return separableResample(width: ow, height: oh,
+                                 rowTaps: weights(input: height, output: oh),
+                                 colTaps: weights(input: width, output: ow))
+    }
+
+    private func separableResample(width ow: Int, height oh: Int,
+                                   rowTaps: [[(Int, Float)]], colTaps: [[(Int, Float)]]) -> Image {
+        var out = Image(channels: channels, height: oh, width: ow)
+        var rowBuffer = [Float](repeating: 0, count: width)
+        for c in 0 ..< channels {
+            for oy in 0 ..< oh {
+                for x in 0 ..< width { rowBuffer[x] = 0 }
+                for (sy, wy) in rowTaps[oy] {
+                    let base = (c * height + sy) * width
+                    for x in 0 ..< width { rowBuffer[x] += wy * pixels[base + x] }
+                }
+                let dst = (c * oh + oy) * ow
+                for ox in 0 ..< ow {
+                    var acc: Float = 0
+                    for (sx, wx) in colTaps[ox] { acc += wx * rowBuffer[sx] }
+                    out.pixels[dst + ox] = acc
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Resampling filter for `Image.resized`.
+public enum ResizeMethod: String, Sendable, CaseIterable {
+    case area, bilinear
+}

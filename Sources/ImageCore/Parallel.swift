@@ -1,0 +1,38 @@
+import Dispatch
+import Foundation
+
+/// Worker threads used by `parallelFor`: `DEBLUR_THREADS` if set, else the active processor count.
+public let workerThreadCount: Int = {
+    if let text = ProcessInfo.processInfo.environment["DEBLUR_THREADS"], let n = Int(text), n > 0 {
+        return n
+    }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+}()
+
+/// Runs `body(i)` for every `i` in `0..<count`, spread over `workerThreadCount` threads in
+/// contiguous chunks. `body` must only write to memory no other iteration touches.
+/// With one thread, or one item, it runs inline on the caller's thread.
+public func parallelFor(_ count: Int, threads: Int = workerThreadCount,
+                        _ body: (Int) -> Void) {
+    guard count > 0 else { return }
+    let workers = min(max(1, threads), count)
+    if workers == 1 {
+        for i in 0 ..< count { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        // The caller promises disjoint writes, which is what makes sharing `body` safe.
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let start = count * w / workers, end = count * (w + 1) / workers
+            for i in start ..< end { shared.value(i) }
+        }
+    }
+}
+
+/// Carries a value across a concurrency boundary whose safety the compiler cannot see
+/// (e.g. a closure that writes disjoint parts of one buffer). Use only with a comment saying why.
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+// Temporary: replaced as the foundation issue fills in each subcommand.
+struct PSFCommand: ParsableCommand { static let configuration = CommandConfiguration(commandName: "psf") }
+struct Degrade: ParsableCommand {}
+struct Bench: ParsableCommand {}

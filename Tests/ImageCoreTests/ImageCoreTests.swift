@@ -1,0 +1,121 @@
+import Testing
+@testable import ImageCore
+
+@Suite("Boundary modes and padding")
+struct PaddingTests {
+    let row = Image(channels: 1, height: 1, width: 4, pixels: [1, 2, 3, 4])
+
+    @Test("each mode pads a row as documented", arguments: [
+        (BoundaryMode.zero, [0, 0, 1, 2, 3, 4, 0, 0, 0] as [Float]),
+        (.reflect, [2, 1, 1, 2, 3, 4, 4, 3, 2]),
+        (.replicate, [1, 1, 1, 2, 3, 4, 4, 4, 4]),
+        (.periodic, [3, 4, 1, 2, 3, 4, 1, 2, 3]),
+    ])
+    func padRow(mode: BoundaryMode, expected: [Float]) {
+        let out = row.padded(top: 0, bottom: 0, left: 2, right: 3, mode: mode)
+        #expect(out.pixels == expected)
+    }
+
+    @Test("padding far beyond the image repeats reflection and periodicity")
+    func widePad() {
+        let out = row.padded(top: 0, bottom: 0, left: 9, right: 0, mode: .reflect)
+        // Half-sample symmetric extension has period 8: … 1 | 1 2 3 4 4 3 2 1 | 1 2 3 4
+        #expect(Array(out.pixels.prefix(9)) == [1, 1, 2, 3, 4, 4, 3, 2, 1])
+        let periodic = row.padded(top: 0, bottom: 0, left: 9, right: 0, mode: .periodic)
+        #expect(Array(periodic.pixels.prefix(9)) == [4, 1, 2, 3, 4, 1, 2, 3, 4])
+    }
+
+    @Test("crop then pad restores the interior and rejects out-of-bounds crops")
+    func cropBounds() throws {
+        var img = Image(channels: 2, height: 5, width: 7)
+        for i in img.pixels.indices { img.pixels[i] = Float(i) }
+        let c = try img.cropped(x: 2, y: 1, width: 3, height: 2)
+        #expect(c.pixels == [9, 10, 11, 16, 17, 18, 44, 45, 46, 51, 52, 53])
+        #expect(throws: ImageCoreError.self) { try img.cropped(x: 5, y: 0, width: 3, height: 2) }
+        #expect(throws: ImageCoreError.self) { try img.cropped(x: 0, y: 0, width: 0, height: 2) }
+    }
+}
+
+@Suite("Resizing and colour")
+struct ResizeColourTests {
+    @Test("area resize by 2 averages 2×2 blocks; identity size is exact")
+    func areaHalf() throws {
+        let img = Image(channels: 1, height: 2, width: 4, pixels: [1, 3, 5, 7, 3, 5, 7, 9])
+        let half = try img.resized(width: 2, height: 1, method: .area)
+        #expect(half.pixels == [3, 7])
+        #expect(try img.resized(width: 4, height: 2, method: .bilinear) == img)
+        #expect(try img.resized(width: 4, height: 2, method: .area) == img)
+    }
+
+    @Test("area resize to a non-integer factor keeps the mean")
+    func areaMean() throws {
+        var img = Image(channels: 1, height: 7, width: 5)
+        var rng = SeededRNG(seed: 3)
+        for i in img.pixels.indices { img.pixels[i] = Float(rng.uniform()) }
+        let small = try img.resized(width: 3, height: 4, method: .area)
+        #expect(abs(small.sum / 12 - img.sum / 35) < 1e-5)
+    }
+
+    @Test("bilinear 2× upsampling of a ramp matches align_corners=False values")
+    func bilinearRamp() throws {
+        let img = Image(channels: 1, height: 1, width: 2, pixels: [0, 1])
+        let up = try img.resized(width: 4, height: 1, method: .bilinear)
+        // PyTorch F.interpolate(mode="bilinear", align_corners=False): [0, 0.25, 0.75, 1]
+        #expect(up.pixels == [0, 0.25, 0.75, 1])
+    }
+
+    @Test("BT.601 luma of pure colours and gray round trip")
+    func luma() throws {
+        let rgb = Image(channels: 3, height: 1, width: 3, pixels: [1, 0, 0, 0, 1, 0, 0, 0, 1])
+        let y = try rgb.luma()
+        #expect(y.pixels == [0.299, 0.587, 0.114])
+        #expect(try y.rgb().channels == 3)
+        #expect(throws: ImageCoreError.self) { try Image(channels: 2, height: 1, width: 1).luma() }
+    }
+}
+
+@Suite("Seeded randomness and parallelFor")
+struct RandomParallelTests {
+    @Test("the same seed repeats, another seed differs, streams differ")
+    func seeds() {
+        var a = SeededRNG(seed: 42), b = SeededRNG(seed: 42), c = SeededRNG(seed: 43)
+        let xa = (0 ..< 8).map { _ in a.next() }, xb = (0 ..< 8).map { _ in b.next() }
+        let xc = (0 ..< 8).map { _ in c.next() }
+        #expect(xa == xb)
+        #expect(xa != xc)
+        var s1 = SeededRNG(seed: 42, stream: 1)
+        #expect(s1.next() != xa[0])
+    }
+
+    @Test("normal draws have mean 0 and variance 1 within sampling error")
+    func normalMoments() {
+        var rng = SeededRNG(seed: 7)
+        let n = 200_000
+        var sum = 0.0, sq = 0.0
+        for _ in 0 ..< n { let z = rng.normal(); sum += z; sq += z * z }
+        let mean = sum / Double(n), variance = sq / Double(n) - mean * mean
+        #expect(abs(mean) < 0.01)
+        #expect(abs(variance - 1) < 0.015)
+    }
+
+    @Test("Poisson draws have mean and variance λ", arguments: [3.0, 150.0])
+    func poissonMoments(lambda: Double) {
+        var rng = SeededRNG(seed: 11)
+        let n = 100_000
+        var sum = 0.0, sq = 0.0
+        for _ in 0 ..< n { let k = rng.poisson(mean: lambda); sum += k; sq += k * k }
+        let mean = sum / Double(n), variance = sq / Double(n) - mean * mean
+        #expect(abs(mean - lambda) / lambda < 0.01)
+        #expect(abs(variance - lambda) / lambda < 0.03)
+    }
+
+    @Test("parallelFor visits every index exactly once")
+    func visitsAll() {
+        let n = 1001
+        var hits = [Int](repeating: 0, count: n)
+        hits.withUnsafeMutableBufferPointer { buf in
+            parallelFor(n, threads: 3) { i in buf[i] += 1 }
+        }
+        #expect(hits.allSatisfy { $0 == 1 })
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ImageCore
 
@@ -117,5 +118,25 @@ struct RandomParallelTests {
             parallelFor(n, threads: 3) { i in buf[i] += 1 }
         }
         #expect(hits.allSatisfy { $0 == 1 })
+    }
+}
+
+@Suite("Atomic writes")
+struct AtomicFileTests {
+    @Test("a write replaces the file whole and leaves no temporary behind")
+    func replaces() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UInt32.random(in: 0 ... .max))")
+        let url = dir.appendingPathComponent("x.bin")
+        try writeAtomically(Data([1, 2, 3]), to: url)
+        try writeAtomically(Data([4]), to: url)
+        #expect(try Data(contentsOf: url) == Data([4]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["x.bin"])
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    @Test("an unwritable destination names the path")
+    func unwritable() {
+        let url = URL(fileURLWithPath: "/proc/definitely/not/here.bin")
+        #expect(throws: AtomicFileError.self) { try writeAtomically(Data([1]), to: url) }
     }
 }

@@ -11,6 +11,12 @@ extension PSF {
     /// the pixel grid with bilinear weights, centred on its centroid, on the smallest odd square
     /// grid that holds it. Everything is drawn from `SeededRNG(seed:)`, so a seed names a kernel.
     ///
+    /// The model follows [1]'s `createTrajectory` (anxiety, centripetal pull, Gaussian term, big
+    /// shakes), but with weaker jitter (≤ 0.7 instead of ≤ 10), a pull scaled by the trajectory
+    /// length and big shakes ten times rarer: with the published constants and 2000 steps the
+    /// path curls into a blob of 3–5 px whatever its length, which is not what camera shake looks
+    /// like. With these, a 10–30 px trajectory gives kernels of roughly 7–25 px.
+    ///
     /// - Parameters:
     ///   - seed: the random seed.
     ///   - length: total trajectory length in pixels; nil draws it uniformly from [10, 30).
@@ -25,22 +31,22 @@ extension PSF {
         let anxiety = 0.1 * rng.uniform()
         let centripetal = 0.7 * rng.uniform()
         let bigShake = 0.2 * rng.uniform()
-        let jitter = 10 * rng.uniform()
+        let jitter = 0.7 * rng.uniform()
         let angle = 2 * Double.pi * rng.uniform()
         let stepLength = total / Double(steps - 1)
         var vx = cos(angle) * stepLength, vy = sin(angle) * stepLength
         var xs = [Double](repeating: 0, count: steps), ys = [Double](repeating: 0, count: steps)
         for t in 0 ..< steps - 1 {
             var nx = 0.0, ny = 0.0
-            if rng.uniform() < bigShake * anxiety {
+            if rng.uniform() < bigShake * anxiety * 0.1 {   // about one abrupt turn per trajectory at most
                 // An abrupt turn: twice the velocity, pointing roughly backwards.
                 let turn = Double.pi + (rng.uniform() - 0.5)
                 nx = 2 * (vx * cos(turn) - vy * sin(turn))
                 ny = 2 * (vx * sin(turn) + vy * cos(turn))
             }
             let gx = rng.normal(), gy = rng.normal()
-            vx += nx + anxiety * (jitter * gx - centripetal * xs[t]) * stepLength
-            vy += ny + anxiety * (jitter * gy - centripetal * ys[t]) * stepLength
+            vx += nx + anxiety * (jitter * gx - centripetal * xs[t] / total) * stepLength
+            vy += ny + anxiety * (jitter * gy - centripetal * ys[t] / total) * stepLength
             let speed = (vx * vx + vy * vy).squareRoot()
             if speed > 0 { vx *= stepLength / speed; vy *= stepLength / speed }
             xs[t + 1] = xs[t] + vx

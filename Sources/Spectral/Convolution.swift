@@ -62,7 +62,7 @@ public func multiplySpectra(_ a: ComplexBuffer, by b: ComplexBuffer, conjugate: 
 /// `.periodic` is circular convolution at the image's own size (what a plain FFT does); the other
 /// modes pad by the kernel's half-size with that mode and transform at a fast size, so nothing
 /// wraps around. The kernel is applied as a convolution (flipped), centred at `(kh/2, kw/2)`.
-/// Channels run in parallel (`parallelFor`), each FFT single-threaded.
+/// Channels run in parallel (`parallelFor`) for small images; large ones use FFTW's threads per channel.
 /// - Throws: `SpectralError` for a multi-channel kernel, or (periodic) a kernel larger than the image.
 public func convolve(_ image: Image, kernel: Image, boundary: BoundaryMode) throws -> Image {
     guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
@@ -118,7 +118,8 @@ func circularConvolve(_ image: Image, kernel: Image, adjoint: Bool) throws -> Im
     let planes = UncheckedSendable(image.pixels)
     var results = [[Float]](repeating: [], count: image.channels)
     results.withUnsafeMutableBufferPointer { slots in
-        parallelFor(image.channels) { c in
+        // One level of parallelism: channels in parallel unless FFTW already uses the threads.
+        parallelFor(image.channels, threads: fft.isMultithreaded ? 1 : workerThreadCount) { c in
             let real = RealBuffer(count: h * w)
             planes.value.withUnsafeBufferPointer { src in
                 real.pointer.update(from: src.baseAddress! + c * h * w, count: h * w)

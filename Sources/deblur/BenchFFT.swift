@@ -39,12 +39,12 @@ struct BenchFFT: ParsableCommand {
             return
         }
         print("FFT vs direct convolution, gray image, 31×31 PSF (disk:15), reflect borders; median of \(repeats)")
-        print("parallelFor threads: \(workerThreadCount) (direct: rows in parallel; FFT: single-threaded FFTW per channel)")
+        print("threads: \(workerThreadCount) (direct: rows in parallel; FFT: FFTW threads for transforms ≥ \(multithreadedFFTThreshold) points)")
         print("size     FFT (ms)   direct (ms)   direct / FFT")
         for (name, f, d) in rows {
             print(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %8.2f   %11.2f   %10.1f×", f * 1000, d * 1000, d / f))
         }
-        print(String(format: "FFTW r2c 1024² (one thread): %.2f ms", r2c * 1000))
+        print(String(format: "FFTW r2c 1024² (%d thread(s)): %.2f ms", plan.isMultithreaded ? workerThreadCount : 1, r2c * 1000))
     }
 
     func ms(_ seconds: Double) -> String { String(format: "%.3f", seconds * 1000) }

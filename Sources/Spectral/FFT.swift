@@ -69,10 +69,13 @@ public struct RealFFT2D: @unchecked Sendable {
     }
 }
 
-/// How hard FFTW searches for a fast plan: `DEBLUR_FFTW_PLANNER=estimate` (instant, slower
-/// transforms) or `measure` (default: times candidate algorithms once per shape).
+/// How hard FFTW searches for a fast plan: `estimate` (the default: instant planning, transforms
+/// up to ~1.5× slower) or `DEBLUR_FFTW_PLANNER=measure` (times candidate algorithms once per shape:
+/// ~0.1–1 s per new shape, worth it only for long runs on few shapes, such as training).
+/// Measured: 30 Richardson–Lucy iterations on a 512² photo took 0.10 s with `estimate` and 0.84 s
+/// with `measure`, almost all of it planning.
 public let fftwPlannerFlags: UInt32 = {
-    ProcessInfo.processInfo.environment["DEBLUR_FFTW_PLANNER"] == "estimate" ? UInt32(FFTW_ESTIMATE) : UInt32(FFTW_MEASURE)
+    ProcessInfo.processInfo.environment["DEBLUR_FFTW_PLANNER"] == "measure" ? UInt32(FFTW_MEASURE) : UInt32(FFTW_ESTIMATE)
 }()
 
 /// Transforms with at least this many points use FFTW's threads (`DEBLUR_FFT_THREAD_MIN` overrides).

@@ -1,102 +1,115 @@
+// The module's entry points: read, decode, encode and write images.
 import Foundation
 import ImageCore
 
-/// Reads the header of the image at `path` (format, size, channels, bit depth) without decoding pixels.
-/// - Throws: `ImageIOError` naming the file (missing, empty, unknown format, extension mismatch, corrupt).
-public func readImageHeader(at path: String) throws -> ImageHeader {
-    let data = try readFileBytes(path)
-    let format = try detectFormat(data, name: path, checkExtension: true)
-    return format == .png ? try PNGCodec.header(data, name: path) : try JPEGCodec.header(data, name: path)
-}
-
-/// Reads a PNG (8/16-bit; gray, gray+alpha, RGB, RGBA, palette) or JPEG file into an `Image`
-/// with values `stored / 255` (or `/ 65535`): 1 channel for gray files, 3 for colour.
+/// Reads a PNG or JPEG file into a planar `Image` with values in [0, 1].
 ///
+/// The format comes from the file's signature; when the extension names a different format
+/// (a JPEG saved as `.png`) the read is refused. Values, channels and alpha follow `decodeImage`.
 /// - Parameters:
-///   - path: the file; its extension must agree with its content.
-///   - maxPixels: refuse images with more pixels than this, checked from the header before any
-///     pixel memory is allocated (default `defaultMaxPixels`, 100 megapixels).
-/// - Throws: `ImageIOError` naming the file and what is wrong.
+///   - path: the file; `.png`, `.jpg`, `.jpeg` (any case) must match the content; other extensions
+///     are read by content.
+///   - maxPixels: largest width × height accepted, checked from the header before allocating
+///     (default `defaultMaxPixels`, 100 megapixels).
+/// - Returns: a 1-channel (gray) or 3-channel (RGB) image.
+/// - Throws: `ImageIOError` — `.fileNotFound`, `.unreadable`, `.extensionMismatch`, and everything
+///   `decodeImage` throws.
 public func readImage(at path: String, maxPixels: Int = defaultMaxPixels) throws -> Image {
-    let data = try readFileBytes(path)
-    let format = try detectFormat(data, name: path, checkExtension: true)
-    return try decode(data, format: format, name: path, maxPixels: maxPixels)
+    let data = try readFileBytes(at: path)
+    return try decode(data, name: path, expected: ImageFormat(fileExtensionOf: path), maxPixels: maxPixels)
 }
 
-/// Decodes PNG or JPEG bytes held in memory (for example an upload). The format comes from the
-/// bytes' signature; `name` appears in error messages only and is never used as a path.
+/// Decodes PNG or JPEG bytes held in memory (e.g. an upload) into a planar `Image`.
+///
+/// - Values: 8-bit samples become `v / 255`, 16-bit samples `v / 65535`, so 8- and 16-bit files
+///   written by `encodeImage` read back exactly.
+/// - Channels: gray (and gray+alpha) → 1 channel; RGB, RGBA and palette → 3 channels (RGB order).
+/// - Alpha: composited over black, i.e. each colour value is multiplied by alpha (`v · a`), so transparent
+///   pixels become 0. A fully opaque alpha channel therefore leaves the colours unchanged. The workbench
+///   restores photographs, which have no transparency; check `readImageHeader(at:).hasAlpha` to detect it.
+/// - PNG: libpng's simplified API; 1/2/4-bit and palette images are expanded to 8 bits. Stored values are
+///   returned as they are: colour tags (`gAMA`, `sRGB`, `cHRM`, `iCCP`) are ignored, as in Pillow and
+///   scikit-image, so no gamma conversion ever happens (see `decodePNG`).
+/// - JPEG: TurboJPEG, accurate IDCT, EXIF orientation not applied; CMYK JPEGs are refused.
+/// - Parameters:
+///   - data: the encoded file.
+///   - name: used in error messages only (the format is taken from the bytes, never from the name).
+///   - maxPixels: largest width × height accepted, checked from the header before allocating.
+/// - Throws: `ImageIOError` — `.emptyFile`, `.unknownFormat`, `.truncated`, `.corrupt`,
+///   `.tooManyPixels`, `.unsupportedContent`.
 public func decodeImage(_ data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws -> Image {
-    let format = try detectFormat(data, name: name, checkExtension: false)
-    return try decode(data, format: format, name: name, maxPixels: maxPixels)
+    try decode(data, name: name, expected: nil, maxPixels: maxPixels)
 }
 
-/// Encodes an image with values in [0, 1] as PNG (8 or 16 bits per sample) or JPEG (quality 1…100).
-/// - Throws: `ImageIOError.valuesOutOfRange` / `.nonFinite` instead of clipping; unsupported
-///   channel counts, bit depths or qualities.
-public func encodeImage(_ image: Image, format: ImageFormat, bitDepth: Int = 8, jpegQuality: Int = 95,
-                        name: String = "image") throws -> Data {
+private func decode(_ data: Data, name: String, expected: ImageFormat?, maxPixels: Int) throws -> Image {
+    switch try checkedFormat(of: data, name: name, expected: expected) {
+    case .png: return try decodePNG(data, name: name, maxPixels: maxPixels)
+    case .jpeg: return try decodeJPEG(data, name: name, maxPixels: maxPixels)
+    }
+}
+
+/// Encodes an image as PNG or JPEG in memory.
+///
+/// Samples are quantised with round-to-nearest: `round(v · 255)` for 8 bits, `round(v · 65535)` for 16.
+/// Values are never clipped: any value outside [0, 1], NaN or infinite makes the call throw, and the
+/// caller decides (`image.clamped()` or a rescale).
+/// - Parameters:
+///   - image: 1 channel (gray) or 3 channels (RGB).
+///   - format: `.png` (8- or 16-bit, gray or RGB, no alpha) or `.jpeg` (8-bit; 4:4:4 chroma at
+///     quality ≥ 90, 4:2:0 below; gray images as single-component JPEG).
+///   - bitDepth: 8 or 16 for PNG, 8 for JPEG.
+///   - jpegQuality: 1…100 (libjpeg's scale; ignored for PNG).
+/// - Returns: the complete encoded file.
+/// - Throws: `ImageIOError` — `.unsupportedChannelCount`, `.unsupportedBitDepth`, `.invalidJPEGQuality`,
+///   `.valuesOutOfRange`, `.encodingFailed`. The name in messages is "image".
+public func encodeImage(_ image: Image, format: ImageFormat, bitDepth: Int = 8, jpegQuality: Int = 95) throws -> Data {
+    try encode(image, format: format, bitDepth: bitDepth, jpegQuality: jpegQuality, name: "image")
+}
+
+/// Encodes and writes an image; the format comes from the extension (`.png`, `.jpg`, `.jpeg`, any case).
+///
+/// The image is fully encoded in memory first and then written with `writeAtomically` (temporary
+/// sibling, renamed when complete), so a failed call leaves no file, partial or otherwise, and never
+/// damages an existing file at `path`. Parameters and quantisation as `encodeImage`.
+/// - Throws: `ImageIOError` — `.unsupportedExtension`, everything `encodeImage` throws (naming `path`),
+///   and `.writeFailed` when the file system refuses.
+public func writeImage(_ image: Image, to path: String, bitDepth: Int = 8, jpegQuality: Int = 95) throws {
+    guard let format = ImageFormat(fileExtensionOf: path) else {
+        throw ImageIOError.unsupportedExtension(name: path)
+    }
+    let data = try encode(image, format: format, bitDepth: bitDepth, jpegQuality: jpegQuality, name: path)
+    do {
+        try writeAtomically(data, to: URL(fileURLWithPath: path))
+    } catch let AtomicFileError.write(_, reason) {
+        throw ImageIOError.writeFailed(path: path, reason: reason)
+    }
+}
+
+private func encode(_ image: Image, format: ImageFormat, bitDepth: Int, jpegQuality: Int,
+                    name: String) throws -> Data {
     guard image.channels == 1 || image.channels == 3 else {
-        throw ImageIOError.unsupportedChannels(path: name, channels: image.channels)
-    }
-    guard bitDepth == 8 || (bitDepth == 16 && format == .png) else {
-        throw ImageIOError.unsupportedBitDepth(path: name, bitDepth: bitDepth, format: format)
-    }
-    if format == .jpeg { guard (1 ... 100).contains(jpegQuality) else { throw ImageIOError.invalidQuality(jpegQuality) } }
-    var outside = 0, nonFinite = 0
-    for v in image.pixels {
-        if !v.isFinite { nonFinite += 1 } else if v < 0 || v > 1 { outside += 1 }
-    }
-    if nonFinite > 0 { throw ImageIOError.nonFinite(path: name, count: nonFinite) }
-    if outside > 0 {
-        let range = image.valueRange
-        throw ImageIOError.valuesOutOfRange(path: name, count: outside, minimum: range.lowerBound, maximum: range.upperBound)
+        throw ImageIOError.unsupportedChannelCount(name: name, channels: image.channels)
     }
     switch format {
-    case .png: return try PNGCodec.encode(image, bitDepth: bitDepth, name: name)
-    case .jpeg: return try JPEGCodec.encode(image, quality: jpegQuality, name: name)
-    }
-}
-
-/// Writes `image` to `path` in the format its extension names (.png, .jpg, .jpeg), atomically:
-/// the file appears complete or not at all.
-/// - Throws: `ImageIOError` for an unknown extension or values outside [0, 1] (clip explicitly
-///   with `Image.clamped()`), or the write failure.
-public func writeImage(_ image: Image, to path: String, bitDepth: Int = 8, jpegQuality: Int = 95) throws {
-    let url = URL(fileURLWithPath: path)
-    guard let format = ImageFormat(fileExtension: url.pathExtension) else {
-        throw ImageIOError.unsupportedExtension(path: path)
-    }
-    let data = try encodeImage(image, format: format, bitDepth: bitDepth, jpegQuality: jpegQuality, name: path)
-    try writeAtomically(data, to: url)
-}
-
-// MARK: - Shared steps
-
-func readFileBytes(_ path: String) throws -> Data {
-    guard FileManager.default.fileExists(atPath: path) else { throw ImageIOError.fileNotFound(path: path) }
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw ImageIOError.unreadable(path: path, reason: error.localizedDescription)
-    }
-    guard !data.isEmpty else { throw ImageIOError.empty(path: path) }
-    return data
-}
-
-func detectFormat(_ data: Data, name: String, checkExtension: Bool) throws -> ImageFormat {
-    guard !data.isEmpty else { throw ImageIOError.empty(path: name) }
-    guard let format = ImageFormat(signatureOf: data) else { throw ImageIOError.unknownFormat(path: name) }
-    if checkExtension {
-        let ext = URL(fileURLWithPath: name).pathExtension
-        if let named = ImageFormat(fileExtension: ext), named != format {
-            throw ImageIOError.extensionMismatch(path: name, fileExtension: ext, detected: format)
+    case .png:
+        guard bitDepth == 8 || bitDepth == 16 else {
+            throw ImageIOError.unsupportedBitDepth(name: name, bitDepth: bitDepth, format: format)
+        }
+    case .jpeg:
+        guard bitDepth == 8 else {
+            throw ImageIOError.unsupportedBitDepth(name: name, bitDepth: bitDepth, format: format)
+        }
+        guard (1 ... 100).contains(jpegQuality) else {
+            throw ImageIOError.invalidJPEGQuality(name: name, quality: jpegQuality)
         }
     }
-    return format
-}
-
-func decode(_ data: Data, format: ImageFormat, name: String, maxPixels: Int) throws -> Image {
+    let (outside, nonFinite) = countOutOfRange(image.pixels)
+    if outside > 0 {
+        throw ImageIOError.valuesOutOfRange(name: name, outOfRange: outside, nonFinite: nonFinite,
+                                            total: image.pixels.count)
+    }
     switch format {
-    case .png: return try PNGCodec.decode(data, name: name, maxPixels: maxPixels)
-    case .jpeg: return try JPEGCodec.decode(data, name: name, maxPixels: maxPixels)
+    case .png: return try encodePNG(image, bitDepth: bitDepth, name: name)
+    case .jpeg: return try encodeJPEG(image, quality: jpegQuality, name: name)
     }
 }

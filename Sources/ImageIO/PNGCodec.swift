@@ -1,180 +1,240 @@
+// PNG through libpng's simplified `png_image` API (libpng ≥ 1.6), which reports errors in
+// `png_image.message` instead of longjmp, so no setjmp is needed from Swift.
 import CPNG
 import Foundation
 import ImageCore
 
-/// PNG through libpng's simplified `png_image` API (no setjmp on our side).
+/// What a walk over a PNG's chunk structure found (our own parser, run before libpng).
+struct PNGStructure {
+    var header: ImageHeader
+    /// The `IHDR` bit depth as stored (1, 2, 4, 8 or 16).
+    var storedBitDepth: Int
+    /// The `IHDR` colour type (0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA).
+    var colorType: Int
+    /// The colour-space chunks present (`gAMA`, `sRGB`, `cHRM`, `iCCP`), which `decodePNG` removes.
+    var colourTags: Set<String>
+}
+
+/// Chunks through which libpng's simplified reader would convert sample values (gamma handling).
+let pngColourTagChunks: Set<String> = ["gAMA", "sRGB", "cHRM", "iCCP"]
+
+/// Walks the PNG chunk list: checks the signature, that `IHDR` comes first with length 13, a valid CRC and
+/// legal fields, notes a `tRNS` chunk, and — unless `stopAtImageData` — that every chunk fits inside the
+/// data and `IEND` is present (otherwise the file is truncated). Allocates nothing per pixel.
+/// - Throws: `ImageIOError.truncated` or `.corrupt` naming `name`.
+func parsePNGStructure(_ data: Data, name: String, stopAtImageData: Bool) throws -> PNGStructure {
+    try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> PNGStructure in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let n = bytes.count
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+        }
+        func chunkType(_ at: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[at ..< at + 4]), as: UTF8.self)
+        }
+        // Signature (8) + IHDR length (4) + type (4) + 13 data bytes + CRC (4) = 33 bytes.
+        if n < 33 {
+            throw ImageIOError.truncated(name: name, detail: "only \(n) bytes; a PNG header alone needs 33")
+        }
+        guard u32(8) == 13, chunkType(12) == "IHDR" else {
+            throw ImageIOError.corrupt(name: name, detail: "the first chunk is not a 13-byte IHDR header")
+        }
+        let crc = pngCRC32(UnsafeBufferPointer(rebasing: bytes[12 ..< 29]))
+        guard crc == u32(29) else {
+            throw ImageIOError.corrupt(name: name, detail: "the IHDR header's checksum is wrong")
+        }
+        let width = Int(u32(16)), height = Int(u32(20))
+        let bitDepth = Int(bytes[24]), colorType = Int(bytes[25])
+        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw ImageIOError.corrupt(name: name, detail: "IHDR declares an invalid size \(width)×\(height)")
+        }
+        let legalDepths: [Int: Set<Int>] = [0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16]]
+        guard let depths = legalDepths[colorType], depths.contains(bitDepth) else {
+            throw ImageIOError.corrupt(name: name,
+                                       detail: "IHDR declares colour type \(colorType) with bit depth \(bitDepth)")
+        }
+        var hasTRNS = false
+        var colourTags = Set<String>()
+        var offset = 33
+        var sawEnd = false
+        while offset < n {
+            guard offset + 8 <= n else { break }
+            let length = Int(u32(offset))
+            guard length <= Int(Int32.max) else {
+                throw ImageIOError.corrupt(name: name, detail: "a chunk at byte \(offset) declares length \(length)")
+            }
+            let type = chunkType(offset + 4)
+            if stopAtImageData && type == "IDAT" { sawEnd = true; break }
+            guard offset + 12 + length <= n else { break }
+            if type == "tRNS" { hasTRNS = true }
+            if pngColourTagChunks.contains(type) { colourTags.insert(type) }
+            if type == "IEND" { sawEnd = true; break }
+            offset += 12 + length
+        }
+        if !sawEnd {
+            throw ImageIOError.truncated(
+                name: name, detail: "the data stops at byte \(n) inside the chunk list, before the IEND marker")
+        }
+        let header = ImageHeader(format: .png, width: width, height: height,
+                                 channels: (colorType & 2) != 0 ? 3 : 1,
+                                 bitDepth: bitDepth == 16 ? 16 : 8,
+                                 hasAlpha: (colorType & 4) != 0 || hasTRNS)
+        return PNGStructure(header: header, storedBitDepth: bitDepth, colorType: colorType, colourTags: colourTags)
+    }
+}
+
+/// Decodes PNG bytes into a planar `Image` (see `decodeImage` for the value and alpha conventions).
 ///
-/// Pixel values are the numbers stored in the file divided by 255 (8-bit) or 65535 (16-bit):
-/// colour-management chunks (gAMA, sRGB, iCCP, cHRM) are removed from the byte stream before
-/// decoding, so libpng never converts between gamma encodings — what scikit-image or Pillow read
-/// is what we read. Palette images become RGB. Alpha, when not fully opaque, is composited over
-/// black (colour × alpha); a fully opaque alpha channel is simply dropped.
-enum PNGCodec {
-    static func message(_ image: png_image) -> String {
-        var m = image.message
-        return withUnsafeBytes(of: &m) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-    }
+/// Stored sample values are returned unchanged, whatever colour tags the file carries — as Pillow and
+/// scikit-image read PNGs. libpng's simplified reader would otherwise convert through gamma: its 16-bit
+/// formats are linear light, so a 16-bit file tagged sRGB (or `gAMA` 0.45) would come back linearised, and
+/// an 8-bit file tagged `gAMA` 1.0 re-encoded to sRGB. The colour-space chunks (`gAMA`, `sRGB`, `cHRM`,
+/// `iCCP`) are therefore dropped from a copy of the stream before libpng sees it; 16-bit files are then read
+/// through the linear 16-bit format and 8-bit (and smaller) files through the 8-bit format, both without
+/// conversion.
+func decodePNG(_ data: Data, name: String, maxPixels: Int) throws -> Image {
+    let structure = try parsePNGStructure(data, name: name, stopAtImageData: false)
+    let header = structure.header
+    try checkPixelLimit(width: header.width, height: header.height, maxPixels: maxPixels, name: name)
+    let data = structure.colourTags.isEmpty ? data : removingPNGChunks(pngColourTagChunks, from: data)
 
-    /// Header fields from the IHDR chunk, read without libpng (so even a hostile size is seen first).
-    static func header(_ data: Data, name: String) throws -> ImageHeader {
-        let bytes = [UInt8](data.prefix(33))
-        guard bytes.count >= 33, bytes[12 ..< 16].elementsEqual(Array("IHDR".utf8)) else {
-            throw ImageIOError.corrupt(path: name, format: .png, detail: "no IHDR header chunk")
-        }
-        func be32(_ i: Int) -> Int { Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) }
-        let width = be32(16), height = be32(20), depth = Int(bytes[24]), colourType = Int(bytes[25])
-        guard width > 0, height > 0, [1, 2, 4, 8, 16].contains(depth), [0, 2, 3, 4, 6].contains(colourType) else {
-            throw ImageIOError.corrupt(path: name, format: .png,
-                                       detail: "invalid header (\(width)×\(height), depth \(depth), colour type \(colourType))")
-        }
-        let colour = colourType == 2 || colourType == 3 || colourType == 6
-        let alpha = colourType == 4 || colourType == 6 || chunkTypes(data).contains("tRNS")
-        return ImageHeader(format: .png, width: width, height: height, channels: colour ? 3 : 1,
-                           bitDepth: depth == 16 ? 16 : 8, hasAlpha: alpha)
-    }
-
-    /// The chunk types in order (stops quietly at the first malformed chunk).
-    static func chunkTypes(_ data: Data) -> [String] {
-        var types: [String] = []
-        walkChunks(data) { type, _ in types.append(type) }
-        return types
-    }
-
-    /// Calls `body(type, byteRange)` for each complete chunk after the signature.
-    static func walkChunks(_ data: Data, _ body: (String, Range<Int>) -> Void) {
-        let base = data.startIndex
-        var offset = 8
-        while offset + 12 <= data.count {
-            let b = { (i: Int) in Int(data[base + offset + i]) }
-            let length = b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3)
-            let end = offset + 12 + length
-            guard length >= 0, end <= data.count else { return }
-            let type = String(decoding: data[(base + offset + 4) ..< (base + offset + 8)], as: UTF8.self)
-            body(type, offset ..< end)
-            offset = end
-        }
-    }
-
-    /// `data` without colour-management chunks, so libpng decodes stored values unchanged.
-    static func withoutColourManagement(_ data: Data) -> Data {
-        let drop: Set<String> = ["gAMA", "sRGB", "iCCP", "cHRM"]
-        var kept = Data(data.prefix(8))
-        var removed = false
-        var consumed = 8
-        walkChunks(data) { type, range in
-            consumed = range.upperBound
-            if drop.contains(type) { removed = true } else { kept.append(data[(data.startIndex + range.lowerBound) ..< (data.startIndex + range.upperBound)]) }
-        }
-        guard removed else { return data }
-        kept.append(data.suffix(from: data.startIndex + consumed))   // keep any trailing bytes as they were
-        return kept
-    }
-
-    static func decode(_ data: Data, name: String, maxPixels: Int) throws -> Image {
-        let head = try header(data, name: name)
-        guard head.width * head.height <= maxPixels else {
-            throw ImageIOError.tooManyPixels(path: name, width: head.width, height: head.height, limit: maxPixels)
-        }
-        let clean = withoutColourManagement(data)
+    // libpng keeps reading from `raw` until png_image_finish_read, so the whole decode stays inside
+    // one withUnsafeBytes scope.
+    return try data.withUnsafeBytes { raw in
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
+            throw pngFailure(&image, name: name)
+        }
         defer { png_image_free(&image) }
-        return try clean.withUnsafeBytes { raw -> Image in
-            guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
-                throw ImageIOError.corrupt(path: name, format: .png, detail: message(image))
-            }
-            let colour = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
-            let alpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
-            let sixteen = head.bitDepth == 16
-            var format: UInt32 = (colour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (alpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
-            if sixteen { format |= UInt32(PNG_FORMAT_FLAG_LINEAR) }
-            image.format = format
-            let w = Int(image.width), h = Int(image.height)
-            let stored = (colour ? 3 : 1) + (alpha ? 1 : 0)
-            let channels = colour ? 3 : 1
-            var out = Image(channels: channels, height: h, width: w)
-            if sixteen {
-                var buffer = [UInt16](repeating: 0, count: w * h * stored)
-                let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-                guard ok != 0 else { throw ImageIOError.corrupt(path: name, format: .png, detail: message(image)) }
-                // libpng's linear formats premultiply alpha, i.e. composite over black already.
-                deinterleave(buffer, into: &out, stored: stored, maxValue: 65535, alphaMultiply: false)
-            } else {
-                var buffer = [UInt8](repeating: 0, count: w * h * stored)
-                let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-                guard ok != 0 else { throw ImageIOError.corrupt(path: name, format: .png, detail: message(image)) }
-                deinterleave(buffer, into: &out, stored: stored, maxValue: 255, alphaMultiply: alpha)
-            }
-            return out
-        }
-    }
 
-    /// Interleaved samples → planar floats. With `alphaMultiply`, the last stored sample is alpha
-    /// and colour is multiplied by it (skipped when the alpha channel is fully opaque).
-    /// Values are `sample / maxValue` (a true division, so 8-bit `k` reads as exactly `Float(k) / 255`).
-    static func deinterleave<T: BinaryInteger>(_ buffer: [T], into out: inout Image, stored: Int,
-                                               maxValue: Float, alphaMultiply: Bool) {
-        let n = out.planeSize, channels = out.channels
-        var premultiply = false
-        if alphaMultiply {
-            let opaque = T(255)
-            premultiply = stride(from: stored - 1, to: buffer.count, by: stored).contains { buffer[$0] != opaque }
+        let sixteen = (image.format & UInt32(PNG_FORMAT_FLAG_LINEAR)) != 0
+        let colour = (image.format & UInt32(PNG_FORMAT_FLAG_COLOR)) != 0
+        let alpha = (image.format & UInt32(PNG_FORMAT_FLAG_ALPHA)) != 0
+        image.format = (colour ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (alpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+            | (sixteen ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
+        let width = Int(image.width), height = Int(image.height)
+        // libpng's own view of the size must agree with the header we checked against the limit.
+        guard width == header.width, height == header.height else {
+            throw ImageIOError.corrupt(name: name, detail: "libpng read a different size than the IHDR header")
         }
-        buffer.withUnsafeBufferPointer { src in
-            out.pixels.withUnsafeMutableBufferPointer { dst in
-                for i in 0 ..< n {
-                    let a: Float = premultiply ? Float(src[i &* stored &+ stored &- 1]) / maxValue : 1
-                    for c in 0 ..< channels {
-                        let v = Float(src[i &* stored &+ c]) / maxValue
-                        dst[c &* n &+ i] = premultiply ? v * a : v
-                    }
-                }
-            }
-        }
-    }
+        let outChannels = colour ? 3 : 1
+        let samples = outChannels + (alpha ? 1 : 0)
+        let count = width * height * samples
 
-    /// Encodes gray or RGB values in [0, 1] as an 8- or 16-bit PNG (round to nearest).
-    static func encode(_ img: Image, bitDepth: Int, name: String) throws -> Data {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        image.width = UInt32(img.width)
-        image.height = UInt32(img.height)
-        image.format = (img.channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (bitDepth == 16 ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
-        defer { png_image_free(&image) }
-        func write(_ buffer: UnsafeRawPointer) throws -> Data {
-            var size = 0
-            guard png_image_write_to_memory(&image, nil, &size, 0, buffer, 0, nil) != 0 else {
-                throw ImageIOError.encodeFailed(path: name, detail: message(image))
+        if sixteen {
+            // Linear 16-bit output with alpha is premultiplied by libpng: already composited over black.
+            var buffer = [UInt16](repeating: 0, count: count)
+            let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard ok != 0 else { throw pngFailure(&image, name: name, truncatedHint: true) }
+            return buffer.withUnsafeBufferPointer {
+                planarImage(from16: $0, width: width, height: height, channels: outChannels, samplesPerPixel: samples)
             }
-            var out = Data(count: size)
-            let ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, buffer, 0, nil) }
-            guard ok != 0 else { throw ImageIOError.encodeFailed(path: name, detail: message(image)) }
-            return out.prefix(size)
-        }
-        if bitDepth == 16 {
-            let samples: [UInt16] = interleave(img, maxValue: 65535)
-            return try samples.withUnsafeBytes { try write($0.baseAddress!) }
         } else {
-            let samples: [UInt8] = interleave(img, maxValue: 255)
-            return try samples.withUnsafeBytes { try write($0.baseAddress!) }
+            var buffer = [UInt8](repeating: 0, count: count)
+            let ok = buffer.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard ok != 0 else { throw pngFailure(&image, name: name, truncatedHint: true) }
+            return buffer.withUnsafeBufferPointer {
+                planarImage(from8: $0, width: width, height: height, channels: outChannels, alpha: alpha)
+            }
         }
     }
 }
 
-/// Planar floats in [0, 1] → interleaved integers, rounding to nearest. Callers have checked the range.
-func interleave<T: FixedWidthInteger>(_ img: Image, maxValue: Float) -> [T] {
-    let n = img.planeSize, channels = img.channels
-    var out = [T](repeating: 0, count: n * channels)
-    img.pixels.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            for i in 0 ..< n {
-                for c in 0 ..< channels {
-                    dst[i &* channels &+ c] = T((src[c &* n &+ i] * maxValue).rounded())
-                }
+/// Encodes an already validated image as 8- or 16-bit PNG (gray or RGB, no alpha) in memory.
+///
+/// 8-bit files are tagged `sRGB` by libpng. 16-bit data has to go through libpng's *linear* format, which
+/// tags the file `gAMA` 1.0 + `cHRM`, wrongly claiming linear light for what are ordinary (sRGB-encoded)
+/// image values; those two chunks are removed, leaving an untagged file whose stored samples are exactly
+/// `round(v · 65535)` — what other tools (Pillow, scikit-image, browsers) and `decodePNG` read back.
+func encodePNG(_ img: Image, bitDepth: Int, name: String) throws -> Data {
+    // Upper bound on the encoded size, following libpng's PNG_IMAGE_PNG_SIZE_MAX macro (not importable).
+    let rowBytes = img.width * img.channels * (bitDepth / 8)
+    let raw = img.height * (rowBytes + 1)
+    let zlibMax = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
+    var capacity = 8 + 25 + 16 + 44 + 12 + 12 + 12 * (zlibMax / 8192 + 1) + zlibMax + 1024
+
+    func attempt(_ samples: UnsafeRawPointer) throws -> Data {
+        while true {
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            image.width = UInt32(img.width)
+            image.height = UInt32(img.height)
+            image.format = (img.channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0)
+                | (bitDepth == 16 ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
+            var out = Data(count: capacity)
+            var size = capacity
+            let ok = out.withUnsafeMutableBytes {
+                png_image_write_to_memory(&image, $0.baseAddress, &size, 0, samples, 0, nil)
             }
+            let message = pngMessage(&image)
+            png_image_free(&image)
+            if ok != 0 { out.count = size; return out }
+            // On a too-small buffer libpng reports the size it needs; retry with that.
+            guard size > capacity else {
+                throw ImageIOError.encodingFailed(name: name, detail: "libpng: \(message)")
+            }
+            capacity = size
         }
     }
+    if bitDepth == 16 {
+        let samples = interleaved16(img)
+        let tagged = try samples.withUnsafeBytes { try attempt($0.baseAddress!) }
+        return removingPNGChunks(["gAMA", "cHRM"], from: tagged)
+    } else {
+        let samples = interleaved8(img)
+        return try samples.withUnsafeBytes { try attempt($0.baseAddress!) }
+    }
+}
+
+/// The PNG stream without chunks of the given types (a byte-level copy of every other chunk).
+/// `data` must be a well-formed PNG, as produced by libpng.
+func removingPNGChunks(_ types: Set<String>, from data: Data) -> Data {
+    let bytes = [UInt8](data)
+    var out = Data(bytes[0 ..< 8])
+    out.reserveCapacity(bytes.count)
+    var offset = 8
+    while offset + 12 <= bytes.count {
+        let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8
+            | Int(bytes[offset + 3])
+        let end = min(offset + 12 + length, bytes.count)
+        let type = String(decoding: bytes[offset + 4 ..< offset + 8], as: UTF8.self)
+        if !types.contains(type) { out.append(contentsOf: bytes[offset ..< end]) }
+        offset = end
+    }
     return out
+}
+
+/// The text of `png_image.message` (a fixed 64-byte C buffer).
+func pngMessage(_ image: inout png_image) -> String {
+    withUnsafeBytes(of: &image.message) { raw in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let end = bytes.firstIndex(of: 0) ?? bytes.count
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0 ..< end]), as: UTF8.self)
+    }
+}
+
+/// Maps a libpng failure to a named error, keeping libpng's message.
+private func pngFailure(_ image: inout png_image, name: String, truncatedHint: Bool = false) -> ImageIOError {
+    let message = pngMessage(&image)
+    let lower = message.lowercased()
+    if truncatedHint && (lower.contains("end of") || lower.contains("truncat") || lower.contains("not enough")) {
+        return .truncated(name: name, detail: "libpng: \(message)")
+    }
+    return .corrupt(name: name, detail: "libpng: \(message.isEmpty ? "unknown error" : message)")
+}
+
+/// CRC-32 as used by PNG chunks (ISO 3309 / ITU-T V.42, polynomial 0xEDB88320), table-driven.
+func pngCRC32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for b in bytes {
+        crc = crcTable[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
+    }
+    return crc ^ 0xFFFF_FFFF
+}
+
+private let crcTable: [UInt32] = (0 ..< 256).map { n -> UInt32 in
+    var c = UInt32(n)
+    for _ in 0 ..< 8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    return c
 }

@@ -67,7 +67,7 @@ struct Restore: ParsableCommand {
     func validate() throws {
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
         if let nsr, !(nsr >= 0) { throw ValidationError("--nsr must be ≥ 0 (got \(nsr)).") }
-        guard ImageFormat(fileExtension: URL(fileURLWithPath: output).pathExtension) != nil else {
+        guard ImageFormat(fileExtensionOf: output) != nil else {
             throw ValidationError("--output must end in .png, .jpg or .jpeg (got '\(output)').")
         }
     }

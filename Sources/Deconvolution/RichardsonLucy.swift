@@ -102,8 +102,11 @@ final class RLSolver {
         }
     }
 
-    /// `correction = Hᵀ(ratio(y, Hu))` for the estimate `u`.
-    func backProjectedRatio(of u: RealBuffer, variant: RichardsonLucyVariant) {
+    /// `correction = Hᵀ(ratio(y, Hu))` for the estimate `u`. `floor` bounds the re-blurred
+    /// estimate from below (10⁻¹² as scikit-image for plain RL; the accelerated variant uses 10⁻³
+    /// because extrapolation can zero a region where the data are positive, and dividing by
+    /// almost nothing there makes the iteration diverge).
+    func backProjectedRatio(of u: RealBuffer, variant: RichardsonLucyVariant, floor: Float = 1e-12) {
         blur.apply(u, into: estimate)
         let yp = y.pointer, e = estimate.pointer
         if case let .damped(threshold) = variant {
@@ -120,7 +123,7 @@ final class RLSolver {
             }
         } else {
             parallelRanges(n) { range in
-                for i in range { e[i] = yp[i] / (e[i] + 1e-12) }
+                for i in range { e[i] = yp[i] / (floor == 1e-12 ? e[i] + floor : max(e[i], floor)) }
             }
         }
         blur.apply(estimate, into: correction, adjoint: true)
@@ -140,7 +143,7 @@ final class RLSolver {
                 let up = u.pointer, pp = previous.pointer
                 for i in 0 ..< n { up[i] = max(0, xp[i] + alpha * (xp[i] - (k == 0 ? xp[i] : pp[i]))) }
                 previous.pointer.update(from: xp, count: n)
-                backProjectedRatio(of: u, variant: .plain)
+                backProjectedRatio(of: u, variant: .plain, floor: 1e-3)
                 var num = 0.0, den = 0.0
                 let gp = g.pointer
                 for i in 0 ..< n {

@@ -45,16 +45,17 @@ struct WorkingDomain {
 
     var count: Int { height * width }
 
-    /// The observed plane placed on the domain according to the border handling.
-    func embed(_ plane: Image, psf: PSF) throws -> RealBuffer {
+    /// The observed plane placed on the domain according to the border handling; `blur` is the
+    /// operator on this domain (the taper's circular blur reuses its OTF).
+    func embed(_ plane: Image, psf: PSF, blur: CirculantBlur) throws -> RealBuffer {
         let placed: Image
         switch border {
         case .none: placed = plane
-        case .taper: placed = try edgeTaper(plane, psf: psf)
+        case .taper: placed = try edgeTaper(plane, psf: psf, blur: blur)
         case .reflect:
             // Mirror-pad, then taper the padded image's own edges so the domain wraps smoothly too.
             placed = try edgeTaper(plane.padded(top: top, bottom: height - imageHeight - top, left: left,
-                                                right: width - imageWidth - left, mode: .reflect), psf: psf)
+                                                right: width - imageWidth - left, mode: .reflect), psf: psf, blur: blur)
         case .zero:
             placed = plane.padded(top: top, bottom: height - imageHeight - top, left: left, right: width - imageWidth - left, mode: .zero)
         }
@@ -90,6 +91,11 @@ struct WorkingDomain {
 /// and J is the circularly blurred image, which wraps smoothly; inside, J = I.
 /// - Throws: `DeconvolutionError.psfLargerThanImage`.
 public func edgeTaper(_ image: Image, psf: PSF) throws -> Image {
+    try edgeTaper(image, psf: psf, blur: nil)
+}
+
+/// `edgeTaper` with an optional precomputed circulant blur of the image's size.
+func edgeTaper(_ image: Image, psf: PSF, blur: CirculantBlur?) throws -> Image {
     guard psf.height <= image.height, psf.width <= image.width else {
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height, width: image.width, height: image.height)
     }
@@ -119,7 +125,15 @@ public func edgeTaper(_ image: Image, psf: PSF) throws -> Image {
         }
     }
     let betaRows = beta(rowProjection, length: image.height), betaCols = beta(colProjection, length: image.width)
-    let blurred = try convolve(image, kernel: psf.weights, boundary: .periodic)
+    let blurred: Image
+    if let blur, image.channels == 1, blur.fft.height == image.height, blur.fft.width == image.width {
+        let buffer = RealBuffer(count: image.planeSize)
+        image.pixels.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: image.planeSize) }
+        blur.apply(buffer, into: buffer)
+        blurred = Image(channels: 1, height: image.height, width: image.width, pixels: Array(buffer.buffer))
+    } else {
+        blurred = try convolve(image, kernel: psf.weights, boundary: .periodic)
+    }
     var out = image
     let n = image.planeSize
     for c in 0 ..< image.channels {

@@ -7,19 +7,24 @@ import Spectral
 final class CirculantBlur {
     let fft: RealFFT2D
     let otf: ComplexBuffer
+    /// The OTF divided by H·W, so `apply` can use the unnormalised inverse FFT (one pass fewer).
+    private let scaledOTF: ComplexBuffer
     private let spectrum: ComplexBuffer
 
     init(psf: PSF, height: Int, width: Int) throws {
         fft = RealFFT2D.plan(height: height, width: width)
         otf = try psfToOTF(psf.weights, height: height, width: width)
+        scaledOTF = otf.copy()
+        let scale = 1 / Float(height * width)
+        for i in 0 ..< 2 * otf.count { scaledOTF.floats[i] *= scale }
         spectrum = ComplexBuffer(count: fft.spectrumCount)
     }
 
-    /// `out = H x` (or `Hᵀ x` when `adjoint`).
+    /// `out = H x` (or `Hᵀ x` when `adjoint`). `x` and `out` may be the same buffer.
     func apply(_ x: RealBuffer, into out: RealBuffer, adjoint: Bool = false) {
         fft.forward(x, spectrum)
-        multiplySpectra(spectrum, by: otf, conjugate: adjoint)
-        fft.inverse(destroying: spectrum, out)
+        multiplySpectra(spectrum, by: scaledOTF, conjugate: adjoint)
+        fft.inverseUnnormalized(destroying: spectrum, out)
     }
 
     /// |H|² for every frequency of the half spectrum.
@@ -29,16 +34,20 @@ final class CirculantBlur {
 }
 
 /// Shared checks and the per-channel loop of every method: validates the PSF size and the data,
-/// then runs `body` on each channel's plane (channels one after another: each method's FFTs and
-/// element-wise loops use the machine's threads themselves).
-func deconvolvePerChannel(_ blurred: Image, psf: PSF, _ body: (Image) throws -> Image) throws -> Image {
+/// builds the working domain and the blur operator once, then runs `body` on each channel's
+/// plane (channels one after another: each method's FFTs and element-wise loops use the
+/// machine's threads themselves — one level of parallelism).
+func deconvolvePerChannel(_ blurred: Image, psf: PSF, border: BorderHandling,
+                          _ body: (Image, WorkingDomain, CirculantBlur) throws -> Image) throws -> Image {
     guard psf.height <= blurred.height, psf.width <= blurred.width else {
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height,
                                                     width: blurred.width, height: blurred.height)
     }
     let bad = blurred.pixels.filter { !$0.isFinite }.count
     guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
-    return try blurred.mapChannels(body)
+    let domain = WorkingDomain(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf, border: border)
+    let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
+    return try blurred.mapChannels { try body($0, domain, blur) }
 }
 
 func checkIterations(_ n: Int) throws {

@@ -67,9 +67,8 @@ public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, var
     if case let .constant(v) = start, !(v > 0 && v.isFinite) {
         throw DeconvolutionError.invalidParameter(name: "start value", value: Double(v), expected: "a finite number > 0")
     }
-    return try deconvolvePerChannel(blurred, psf: psf) { plane in
-        let domain = WorkingDomain(imageHeight: plane.height, imageWidth: plane.width, psf: psf, border: border)
-        let solver = try RLSolver(domain: domain, plane: plane, psf: psf, start: start)
+    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
+        let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
         try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance)
         return domain.extract(solver.x)
     }
@@ -82,11 +81,11 @@ final class RLSolver {
     let y: RealBuffer, x: RealBuffer, estimate: RealBuffer, correction: RealBuffer
     let n: Int
 
-    init(domain: WorkingDomain, plane: Image, psf: PSF, start: RichardsonLucyStart) throws {
+    init(domain: WorkingDomain, blur: CirculantBlur, plane: Image, psf: PSF, start: RichardsonLucyStart) throws {
         self.domain = domain
         n = domain.count
-        blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
-        y = try domain.embed(plane, psf: psf)
+        self.blur = blur
+        y = try domain.embed(plane, psf: psf, blur: blur)
         for i in 0 ..< n where y.pointer[i] < 0 { y.pointer[i] = 0 }
         x = RealBuffer(count: n)
         estimate = RealBuffer(count: n)
@@ -230,10 +229,8 @@ public func landweber(_ blurred: Image, psf: PSF, iterations: Int = 100, stepSiz
     guard stepSize > 0, stepSize < 2 else {
         throw DeconvolutionError.invalidParameter(name: "step size", value: stepSize, expected: "between 0 and 2")
     }
-    return try deconvolvePerChannel(blurred, psf: psf) { plane in
-        let domain = WorkingDomain(imageHeight: plane.height, imageWidth: plane.width, psf: psf, border: border)
-        let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
-        let y = try domain.embed(plane, psf: psf)
+    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
+        let y = try domain.embed(plane, psf: psf, blur: blur)
         let mask = domain.regionMask()
         let n = domain.count
         let x = RealBuffer(count: n), residual = RealBuffer(count: n), step = RealBuffer(count: n)

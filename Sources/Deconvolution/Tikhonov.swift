@@ -31,11 +31,9 @@ public func tikhonov(_ blurred: Image, psf: PSF, lambda: Double? = nil, regulari
     if let lambda, !(lambda >= 0 && lambda.isFinite) {
         throw DeconvolutionError.invalidParameter(name: "lambda", value: lambda, expected: "a finite number ≥ 0")
     }
-    return try deconvolvePerChannel(blurred, psf: psf) { plane in
-        let domain = WorkingDomain(imageHeight: plane.height, imageWidth: plane.width, psf: psf, border: border)
-        let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
+    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let d2 = try regularizer.powerSpectrum(height: domain.height, width: domain.width)
-        let y = try domain.embed(plane, psf: psf)
+        let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount)
         blur.fft.forward(y, spectrum)
         let weight = lambda ?? gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2, width: domain.width)

@@ -60,10 +60,8 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
 public func wiener(_ blurred: Image, psf: PSF, noiseToSignal: Double? = nil,
                    regularizer: Regularizer = .identity, border: BorderHandling = .reflect) throws -> Image {
     if let nsr = noiseToSignal, !(nsr >= 0 && nsr.isFinite) { throw DeconvolutionError.invalidNoiseToSignal(nsr) }
-    return try deconvolvePerChannel(blurred, psf: psf) { plane in
-        let domain = WorkingDomain(imageHeight: plane.height, imageWidth: plane.width, psf: psf, border: border)
-        let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
-        let y = try domain.embed(plane, psf: psf)
+    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
+        let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount)
         blur.fft.forward(y, spectrum)
         let nsr = noiseToSignal ?? defaultNoiseToSignal(plane)

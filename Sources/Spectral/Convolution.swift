@@ -45,15 +45,18 @@ public func psfToOTF(_ kernel: Image, height: Int, width: Int) throws -> Complex
 }
 
 /// `a *= b` element-wise for complex spectra (or `a *= conj(b)` when `conjugate`).
+/// Large spectra are split over threads with `parallelRanges`.
 public func multiplySpectra(_ a: ComplexBuffer, by b: ComplexBuffer, conjugate: Bool = false) {
     precondition(a.count == b.count, "spectra differ in size: \(a.count) vs \(b.count)")
     let pa = a.floats, pb = b.floats
     let sign: Float = conjugate ? -1 : 1
-    for k in 0 ..< a.count {
-        let ar = pa[2 &* k], ai = pa[2 &* k &+ 1]
-        let br = pb[2 &* k], bi = sign * pb[2 &* k &+ 1]
-        pa[2 &* k] = ar * br - ai * bi
-        pa[2 &* k &+ 1] = ar * bi + ai * br
+    parallelRanges(a.count) { range in
+        for k in range {
+            let ar = pa[2 &* k], ai = pa[2 &* k &+ 1]
+            let br = pb[2 &* k], bi = sign * pb[2 &* k &+ 1]
+            pa[2 &* k] = ar * br - ai * bi
+            pa[2 &* k &+ 1] = ar * bi + ai * br
+        }
     }
 }
 

@@ -58,6 +58,14 @@ public struct RealFFT2D: @unchecked Sendable {
         for i in 0 ..< realCount { out[i] *= scale }
     }
 
+    /// Unnormalised inverse (the result is H·W times the signal) that may overwrite `input`: for
+    /// inner loops that fold the 1/(H·W) into a filter computed once.
+    public func inverseUnnormalized(destroying input: ComplexBuffer, _ output: RealBuffer) {
+        precondition(input.count >= spectrumCount && output.count >= realCount,
+                     "inverse FFT \(height)×\(width) needs \(spectrumCount) complex values and \(realCount) reals")
+        fftwf_execute_dft_c2r(inversePlan, input.fftw, output.pointer)
+    }
+
     /// Inverse transform that may overwrite `input` (saves a copy in inner loops).
     public func inverse(destroying input: ComplexBuffer, _ output: RealBuffer) {
         precondition(input.count >= spectrumCount && output.count >= realCount,

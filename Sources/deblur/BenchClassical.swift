@@ -1,0 +1,59 @@
+import ArgumentParser
+import Blur
+import Datasets
+import Deconvolution
+import Foundation
+import ImageCore
+import ImageIO
+
+/// `deblur bench classical`: Wiener and Richardson–Lucy speed on 1024² gray and RGB images.
+/// `scripts/bench/skimage_classical.py` runs this, times scikit-image on the same inputs in the
+/// same run and prints the ratios.
+struct BenchClassical: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classical",
+        abstract: "Time Wiener and Richardson–Lucy (30 iterations) on 1024² gray and RGB images with a disk:15 PSF.")
+
+    @Option(help: "Repetitions per measurement (median reported).")
+    var repeats = 3
+
+    @Option(help: "Write the benchmark inputs (16-bit PNGs: gray.png, rgb.png, psf.png) to this folder, for the Python peer.")
+    var writeInputs: String?
+
+    @Option(help: "Border handling to time (default reflect, the tool's default; none is the circular model scikit-image uses).")
+    var border: BorderHandling = .reflect
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let psf = try PSF.parse("disk:15")
+        let source = try readImage(at: try BuiltinData.folder().appendingPathComponent("astronaut.png").path)
+        let rgb = try degrade(try source.resized(width: 1054, height: 1054, method: .bilinear).clamped(to: 0 ... 1),
+                              psf: psf, options: DegradationOptions(noiseSigma: 0.01), seed: 1).blurred
+        let gray = try rgb.luma()
+        if let dir = writeInputs {
+            try writeImage(gray, to: "\(dir)/gray.png", bitDepth: 16)
+            try writeImage(rgb, to: "\(dir)/rgb.png", bitDepth: 16)
+            var w = psf.weights
+            let peak = w.valueRange.upperBound
+            for i in w.pixels.indices { w.pixels[i] /= peak }
+            try writeImage(w, to: "\(dir)/psf.png", bitDepth: 16)
+        }
+        var results: [(String, Double)] = []
+        for (name, image) in [("gray", gray), ("rgb", rgb)] {
+            _ = try wiener(image, psf: psf, noiseToSignal: 0.02, border: border)   // warm-up (plans)
+            results.append(("wiener_\(name)", try median(repeats) { _ = try wiener(image, psf: psf, noiseToSignal: 0.02, border: border) }))
+            results.append(("rl30_\(name)", try median(repeats) { _ = try richardsonLucy(image, psf: psf, iterations: 30, border: border) }))
+        }
+        if json {
+            let body = results.map { "\"\($0.0)_ms\": \(String(format: "%.2f", $0.1 * 1000))" }.joined(separator: ", ")
+            print("{\(body), \"border\": \"\(border.rawValue)\", \"size\": \(gray.width), \"threads\": \(workerThreadCount)}")
+            return
+        }
+        print("Classical deconvolution, \(gray.width)² images, disk:15 PSF (31×31), border \(border.rawValue), median of \(repeats)")
+        for (name, seconds) in results {
+            print(name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.1f ms", seconds * 1000))
+        }
+    }
+}

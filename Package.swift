@@ -39,22 +39,24 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
+        .target(name: "Reporting", dependencies: ["ImageCore"]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
-            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets",
+            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
             "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Tests (Swift Testing). Fixtures live beside each test target and are found through #filePath.
         .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageCore", "ImageIO"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageCore", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "SpectralTests", dependencies: ["ImageCore", "Spectral"]),
-        .testTarget(name: "BlurTests", dependencies: ["ImageCore", "Spectral", "Blur"]),
-        .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"]),
+        .testTarget(name: "BlurTests", dependencies: ["ImageCore", "Spectral", "Blur"], exclude: ["Fixtures"]),
+        .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"]),
-        .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"]),
+        .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
+        .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
     ]
 )

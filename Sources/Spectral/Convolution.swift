@@ -1,193 +1,150 @@
+import Foundation
 import ImageCore
 
-// FFT convolution, its adjoint and the valid-region variant, for images of any channel count.
-//
-// Convention (everywhere in the workbench): a kernel k of size kh × kw has its centre at
-// (ci, cj) = (⌊kh/2⌋, ⌊kw/2⌋), and convolving image f gives
-//     g[y, x] = Σ_i Σ_j k[i, j] · f̃(y + ci − i, x + cj − j)
-// where f̃ is f extended beyond its borders by a `BoundaryMode`. This is MATLAB
-// `imfilter(f, k, mode, 'conv')` and SciPy `ndimage.convolve(f, k, mode=…)` for odd kernels.
-//
-// Schedule: the (extended) channel is copied into an FFT-aligned plane of a fast size
-// (products of 2, 3, 5, 7) large enough that the circular convolution never wraps into the
-// pixels we keep, multiplied by `psfToOTF(kernel)` and transformed back. Parallelism is at one
-// level only: channels run on `parallelFor` threads; each FFT is single-threaded FFTW.
+/// Errors from spectral operations that user input can trigger.
+public enum SpectralError: LocalizedError, Equatable {
+    case kernelNotSingleChannel(channels: Int)
+    case kernelLargerThanImage(kernelHeight: Int, kernelWidth: Int, height: Int, width: Int)
 
-/// Where the image sits in the FFT plane and which part of the circular result is kept.
-struct ConvolutionLayout {
-    var fftHeight: Int, fftWidth: Int
-    /// Plane pixel (y, x) holds the extension of the image at (y − top, x − left).
-    var top: Int, left: Int
-    var mode: BoundaryMode
-    /// Output pixel (y, x) is the circular result at (y + offsetY, x + offsetX).
-    var offsetY: Int, offsetX: Int
-    var outHeight: Int, outWidth: Int
-    /// Rows and columns of the plane that the kept outputs depend on: 0 ..< support.
-    var supportHeight: Int, supportWidth: Int
-
-    /// Same-size output with boundary extension `mode`.
-    static func same(height h: Int, width w: Int, kernelHeight kh: Int, kernelWidth kw: Int,
-                     mode: BoundaryMode) -> ConvolutionLayout {
-        if mode == .periodic, kh <= h, kw <= w, fastFFTSize(h) == h, fastFFTSize(w) == w {
-            // Circular convolution at the image's own size: no padding needed.
-            return ConvolutionLayout(fftHeight: h, fftWidth: w, top: 0, left: 0, mode: .periodic,
-                                     offsetY: 0, offsetX: 0, outHeight: h, outWidth: w,
-                                     supportHeight: h, supportWidth: w)
+    public var errorDescription: String? {
+        switch self {
+        case let .kernelNotSingleChannel(channels):
+            return "A blur kernel must have one channel, this one has \(channels). Convert it to gray first."
+        case let .kernelLargerThanImage(kh, kw, h, w):
+            return "The \(kw)×\(kh) kernel does not fit in the \(w)×\(h) image. Use a smaller kernel or a larger image."
         }
-        let top = kh - 1 - kh / 2, left = kw - 1 - kw / 2
-        let shape = paddedFFTShape(imageHeight: h, imageWidth: w, kernelHeight: kh, kernelWidth: kw)
-        return ConvolutionLayout(fftHeight: shape.height, fftWidth: shape.width, top: top, left: left,
-                                 mode: mode, offsetY: top, offsetX: left, outHeight: h, outWidth: w,
-                                 supportHeight: h + kh - 1, supportWidth: w + kw - 1)
-    }
-
-    /// Output of size (h − kh + 1) × (w − kw + 1): only pixels whose kernel footprint lies
-    /// inside the image, so no boundary assumption at all.
-    static func valid(height h: Int, width w: Int, kernelHeight kh: Int, kernelWidth kw: Int) -> ConvolutionLayout {
-        ConvolutionLayout(fftHeight: fastFFTSize(h), fftWidth: fastFFTSize(w), top: 0, left: 0, mode: .zero,
-                          offsetY: kh - 1 - kh / 2, offsetX: kw - 1 - kw / 2,
-                          outHeight: h - kh + 1, outWidth: w - kw + 1, supportHeight: h, supportWidth: w)
     }
 }
 
-/// FFT convolution of every channel of `image` with `kernel`, same size as `image`.
-///
-/// Model: g = k ∗ f̃ with f̃ the extension of f by `boundary` (see `BoundaryMode`); the kernel
-/// centre is (⌊kh/2⌋, ⌊kw/2⌋). `.periodic` is circular convolution at the image's own size (computed
-/// directly when that size is fast, otherwise on a periodically extended fast-size grid — the same
-/// values). Any kernel size is accepted for every mode. Multi-channel images are convolved per
-/// channel in parallel (`parallelFor`), with single-threaded FFTW inside.
-/// - Parameters:
-///   - image: C × H × W image.
-///   - kernel: one-channel kernel (a PSF's weights, or any real filter).
-///   - boundary: how values outside the image are defined.
-/// - Returns: the C × H × W convolved image. Values are not clipped.
-/// - Throws: `SpectralError.kernelChannels`, `SpectralError.nonFinite` for a kernel with NaN/∞.
-public func convolve(_ image: Image, _ kernel: Image, boundary: BoundaryMode) throws -> Image {
-    try checkKernel(kernel)
-    let layout = ConvolutionLayout.same(height: image.height, width: image.width,
-                                        kernelHeight: kernel.height, kernelWidth: kernel.width, mode: boundary)
-    return try fftConvolve(image, kernel, layout: layout)
+/// The transfer function (OTF) of `kernel` for an H×W periodic grid — the ONE place the
+/// PSF→OTF convention lives (MATLAB `psf2otf`, scikit-image `uft.ir2tf`): the kernel is
+/// zero-padded to H×W and circularly shifted so that its centre pixel `(kh/2, kw/2)` sits at
+/// the origin; the result is its unnormalised forward FFT (H × (W/2+1) values). With this
+/// convention, multiplying a spectrum by the OTF is convolution centred on each pixel, with
+/// no shift. Kernel sides are normally odd; for even sides the centre is `(kh/2, kw/2)`.
+/// - Throws: `SpectralError` if the kernel is not one channel or does not fit in H×W.
+public func psfToOTF(_ kernel: Image, height: Int, width: Int) throws -> ComplexBuffer {
+    guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
+    guard kernel.height <= height, kernel.width <= width else {
+        throw SpectralError.kernelLargerThanImage(kernelHeight: kernel.height, kernelWidth: kernel.width,
+                                                  height: height, width: width)
+    }
+    let fft = RealFFT2D.plan(height: height, width: width)
+    let grid = RealBuffer(count: height * width)
+    let cy = kernel.height / 2, cx = kernel.width / 2
+    for y in 0 ..< kernel.height {
+        let gy = (y - cy + height) % height
+        for x in 0 ..< kernel.width {
+            let gx = (x - cx + width) % width
+            grid.pointer[gy * width + gx] += kernel[0, y, x]
+        }
+    }
+    let otf = ComplexBuffer(count: fft.spectrumCount)
+    fft.forward(grid, otf)
+    return otf
 }
 
-/// The valid part of the convolution of `image` with `kernel`: output (H − kh + 1) × (W − kw + 1),
-/// where output pixel (y, x) is centred on input pixel (y + ⌊kh/2⌋, x + ⌊kw/2⌋) and only uses
-/// pixels inside the image. This is how synthetic blur avoids any boundary assumption
-/// (MATLAB `conv2(f, k, 'valid')`, SciPy `signal.fftconvolve(f, k, mode='valid')`).
-/// - Throws: `SpectralError.kernelTooLarge` when the kernel is larger than the image, and the
-///   errors of `convolve`.
-public func convolveValid(_ image: Image, _ kernel: Image) throws -> Image {
-    try checkKernel(kernel)
+/// `a *= b` element-wise for complex spectra (or `a *= conj(b)` when `conjugate`).
+public func multiplySpectra(_ a: ComplexBuffer, by b: ComplexBuffer, conjugate: Bool = false) {
+    precondition(a.count == b.count, "spectra differ in size: \(a.count) vs \(b.count)")
+    let pa = a.floats, pb = b.floats
+    let sign: Float = conjugate ? -1 : 1
+    for k in 0 ..< a.count {
+        let ar = pa[2 &* k], ai = pa[2 &* k &+ 1]
+        let br = pb[2 &* k], bi = sign * pb[2 &* k &+ 1]
+        pa[2 &* k] = ar * br - ai * bi
+        pa[2 &* k &+ 1] = ar * bi + ai * br
+    }
+}
+
+/// Convolution `y = h ∗ x` of every channel of `image` with a one-channel `kernel`, computed by FFT,
+/// returning an image of the same size. Outside the image, `x` is defined by `boundary`:
+/// `.periodic` is circular convolution at the image's own size (what a plain FFT does); the other
+/// modes pad by the kernel's half-size with that mode and transform at a fast size, so nothing
+/// wraps around. The kernel is applied as a convolution (flipped), centred at `(kh/2, kw/2)`.
+/// Channels run in parallel (`parallelFor`) for small images; large ones use FFTW's threads per channel.
+/// - Throws: `SpectralError` for a multi-channel kernel, or (periodic) a kernel larger than the image.
+public func convolve(_ image: Image, kernel: Image, boundary: BoundaryMode) throws -> Image {
+    guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
+    if boundary == .periodic { return try circularConvolve(image, kernel: kernel, adjoint: false) }
+    let ph = kernel.height / 2, pw = kernel.width / 2
+    let padded = image.padded(top: ph, bottom: kernel.height - 1 - ph, left: pw, right: kernel.width - 1 - pw, mode: boundary)
+    let fh = fastFFTSize(padded.height), fw = fastFFTSize(padded.width)
+    let big = fh == padded.height && fw == padded.width
+        ? padded : padded.padded(top: 0, bottom: fh - padded.height, left: 0, right: fw - padded.width, mode: .zero)
+    let full = try circularConvolve(big, kernel: kernel, adjoint: false)
+    return try full.cropped(x: pw, y: ph, width: image.width, height: image.height)
+}
+
+/// The exact adjoint `Hᵀ` of `convolve(_:kernel:boundary:)` for every boundary mode, so that
+/// ⟨H x, y⟩ = ⟨x, Hᵀ y⟩. For `.periodic` and `.zero` it is correlation with the kernel; for
+/// `.reflect` and `.replicate` the padded border is folded back onto the pixels it was copied
+/// from (`Image.paddingAdjoint`). Iterative deconvolution (Richardson–Lucy, Landweber) uses it.
+public func convolveAdjoint(_ image: Image, kernel: Image, boundary: BoundaryMode) throws -> Image {
+    guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
+    if boundary == .periodic { return try circularConvolve(image, kernel: kernel, adjoint: true) }
+    let ph = kernel.height / 2, pw = kernel.width / 2
+    let paddedHeight = image.height + kernel.height - 1, paddedWidth = image.width + kernel.width - 1
+    let fh = fastFFTSize(paddedHeight), fw = fastFFTSize(paddedWidth)
+    // Cᵀ: put y where the crop took it from, zeros elsewhere; Kᵀ: circular correlation.
+    let placed = image.padded(top: ph, bottom: fh - image.height - ph, left: pw, right: fw - image.width - pw, mode: .zero)
+    let correlated = try circularConvolve(placed, kernel: kernel, adjoint: true)
+    // Eᵀ: drop the fast-size extension; Pᵀ: fold the boundary padding back.
+    let padded = try correlated.cropped(x: 0, y: 0, width: paddedWidth, height: paddedHeight)
+    return padded.paddingAdjoint(top: ph, left: pw, height: image.height, width: image.width, mode: boundary)
+}
+
+/// "Valid" convolution: only the outputs whose kernel footprint lies entirely inside the image,
+/// so the result is (H − kh + 1) × (W − kw + 1) and no boundary assumption enters it. This is how
+/// synthetic blur avoids the inverse crime.
+/// - Throws: `SpectralError.kernelLargerThanImage` when no such output exists.
+public func convolveValid(_ image: Image, kernel: Image) throws -> Image {
+    guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
     guard kernel.height <= image.height, kernel.width <= image.width else {
-        throw SpectralError.kernelTooLarge(operation: "valid convolution", kernelHeight: kernel.height,
-                                           kernelWidth: kernel.width, height: image.height, width: image.width)
+        throw SpectralError.kernelLargerThanImage(kernelHeight: kernel.height, kernelWidth: kernel.width,
+                                                  height: image.height, width: image.width)
     }
-    let layout = ConvolutionLayout.valid(height: image.height, width: image.width,
-                                         kernelHeight: kernel.height, kernelWidth: kernel.width)
-    return try fftConvolve(image, kernel, layout: layout)
+    let same = try convolve(image, kernel: kernel, boundary: .zero)
+    return try same.cropped(x: kernel.width / 2, y: kernel.height / 2,
+                            width: image.width - kernel.width + 1, height: image.height - kernel.height + 1)
 }
 
-/// The adjoint (transpose) of `convolve(_:_:boundary:)` as a linear map of the image, so that
-/// ⟨convolve(x), y⟩ = ⟨x, convolveAdjoint(y)⟩ for every boundary mode.
-///
-/// It correlates `image` with the kernel (multiplies by the conjugate OTF) on the extended grid,
-/// then folds the values that landed on the extension back onto the pixels they were copied from
-/// (`.zero` drops them; `.reflect`, `.replicate`, `.periodic` add them to their source pixels).
-/// Richardson–Lucy and Landweber use it as Hᵀ.
-/// - Returns: an image of the same shape as `image`.
-/// - Throws: as `convolve`.
-public func convolveAdjoint(_ image: Image, _ kernel: Image, boundary: BoundaryMode) throws -> Image {
-    try checkKernel(kernel)
-    // The own-size circular layout needs no special case: its support is the whole plane and the
-    // fold is the identity, which leaves plain circular correlation.
-    let layout = ConvolutionLayout.same(height: image.height, width: image.width,
-                                        kernelHeight: kernel.height, kernelWidth: kernel.width, mode: boundary)
-    return try fftConvolveAdjoint(image, kernel, layout: layout,
-                                  sourceHeight: image.height, sourceWidth: image.width)
-}
-
-/// The adjoint of `convolveValid`: the "full" correlation of an (H − kh + 1) × (W − kw + 1)
-/// image with the kernel, of size H × W (for each output pixel, the weighted sum of the valid
-/// outputs its value contributed to).
-/// - Throws: `SpectralError.kernelChannels`, `SpectralError.nonFinite`.
-public func convolveValidAdjoint(_ image: Image, _ kernel: Image) throws -> Image {
-    try checkKernel(kernel)
-    let h = image.height + kernel.height - 1, w = image.width + kernel.width - 1
-    let layout = ConvolutionLayout.valid(height: h, width: w, kernelHeight: kernel.height, kernelWidth: kernel.width)
-    return try fftConvolveAdjoint(image, kernel, layout: layout, sourceHeight: h, sourceWidth: w)
-}
-
-func checkKernel(_ kernel: Image) throws {
-    guard kernel.channels == 1 else { throw SpectralError.kernelChannels(kernel.channels) }
-    guard kernel.isFinite else { throw SpectralError.nonFinite(what: "convolution kernel") }
-}
-
-/// Forward: fill plane from the image extension, multiply by the OTF, keep the output window.
-func fftConvolve(_ image: Image, _ kernel: Image, layout l: ConvolutionLayout) throws -> Image {
-    let fft = RealFFT2D(height: l.fftHeight, width: l.fftWidth)
-    let otf = try psfToOTF(kernel, height: l.fftHeight, width: l.fftWidth)
-    var out = Image(channels: image.channels, height: l.outHeight, width: l.outWidth)
-    let planeSize = l.outHeight * l.outWidth
-    out.pixels.withUnsafeMutableBufferPointer { dst in
-        // One level of parallelism: channels. Each iteration writes only its own output plane.
-        parallelFor(image.channels) { c in
-            var plane = RealPlane(extending: image, channel: c, height: l.fftHeight, width: l.fftWidth,
-                                  top: l.top, left: l.left, mode: l.mode)
-            var spectrum = fft.forward(plane)
-            spectrum.multiply(by: otf)
-            fft.inverse(destroying: &spectrum, into: &plane)   // reuses the plane's memory
-            plane.copyRegion(top: l.offsetY, left: l.offsetX, height: l.outHeight, width: l.outWidth,
-                              to: dst.baseAddress! + c * planeSize)
-        }
-    }
-    return out
-}
-
-/// Adjoint: place the image at the output window, multiply by conj(OTF), fold the support back.
-func fftConvolveAdjoint(_ image: Image, _ kernel: Image, layout l: ConvolutionLayout,
-                        sourceHeight: Int, sourceWidth: Int) throws -> Image {
-    precondition(image.height == l.outHeight && image.width == l.outWidth, "Adjoint input has the wrong shape")
-    let fft = RealFFT2D(height: l.fftHeight, width: l.fftWidth)
-    let otf = try psfToOTF(kernel, height: l.fftHeight, width: l.fftWidth)
-    var out = Image(channels: image.channels, height: sourceHeight, width: sourceWidth)
-    let planeSize = sourceHeight * sourceWidth
-    // Where each support row/column of the plane came from in the source (−1: nowhere, zero mode).
-    let rowSource = (0 ..< l.supportHeight).map { l.mode.sourceIndex($0 - l.top, count: sourceHeight) ?? -1 }
-    let colSource = (0 ..< l.supportWidth).map { l.mode.sourceIndex($0 - l.left, count: sourceWidth) ?? -1 }
-    out.pixels.withUnsafeMutableBufferPointer { dst in
-        // One level of parallelism: channels. Each iteration writes only its own output plane.
-        parallelFor(image.channels) { c in
-            var result = RealPlane(extending: image, channel: c, height: l.fftHeight, width: l.fftWidth,
-                                   top: l.offsetY, left: l.offsetX, mode: .zero)
-            var spectrum = fft.forward(result)
-            spectrum.multiply(by: otf, conjugatingOther: true)
-            fft.inverse(destroying: &spectrum, into: &result)   // reuses the plane's memory
-            let target = dst.baseAddress! + c * planeSize
-            result.withUnsafeBufferPointer { r in
-                for y in 0 ..< l.supportHeight {
-                    let sy = rowSource[y]
-                    if sy < 0 { continue }
-                    let rRow = y &* l.fftWidth, tRow = sy &* sourceWidth
-                    for x in 0 ..< l.supportWidth {
-                        let sx = colSource[x]
-                        if sx >= 0 { target[tRow &+ sx] += r[rRow &+ x] }
-                    }
-                }
+/// Circular convolution (or correlation, when `adjoint`) at the image's own size.
+func circularConvolve(_ image: Image, kernel: Image, adjoint: Bool) throws -> Image {
+    let h = image.height, w = image.width
+    let otf = try psfToOTF(kernel, height: h, width: w)
+    let fft = RealFFT2D.plan(height: h, width: w)
+    var out = Image(channels: image.channels, height: h, width: w)
+    let planes = UncheckedSendable(image.pixels)
+    var results = [[Float]](repeating: [], count: image.channels)
+    results.withUnsafeMutableBufferPointer { slots in
+        // One level of parallelism: channels in parallel unless FFTW already uses the threads.
+        parallelFor(image.channels, threads: fft.isMultithreaded ? 1 : workerThreadCount) { c in
+            let real = RealBuffer(count: h * w)
+            planes.value.withUnsafeBufferPointer { src in
+                real.pointer.update(from: src.baseAddress! + c * h * w, count: h * w)
             }
+            let spectrum = ComplexBuffer(count: fft.spectrumCount)
+            fft.forward(real, spectrum)
+            multiplySpectra(spectrum, by: otf, conjugate: adjoint)
+            fft.inverse(destroying: spectrum, real)
+            slots[c] = Array(real.buffer)
         }
+    }
+    for c in 0 ..< image.channels {
+        out.pixels.replaceSubrange(c * h * w ..< (c + 1) * h * w, with: results[c])
     }
     return out
 }
 
-extension RealPlane {
-    /// Copies the `height × width` region at (`top`, `left`) to `destination`, row-major.
-    func copyRegion(top: Int, left: Int, height h: Int, width w: Int, to destination: UnsafeMutablePointer<Float>) {
-        precondition(top >= 0 && left >= 0 && top + h <= height && left + w <= width,
-                     "Region \(h)×\(w) at (\(top), \(left)) leaves the \(height)×\(width) plane")
-        let src = storage.pointer
-        for y in 0 ..< h {
-            let s = (top &+ y) &* width &+ left, d = y &* w
-            for x in 0 ..< w { destination[d &+ x] = src[s &+ x] }
+extension Image {
+    /// The image rotated by 180° (each channel flipped in both directions): the kernel of the adjoint.
+    public func flipped() -> Image {
+        var out = self
+        let n = planeSize
+        for c in 0 ..< channels {
+            for i in 0 ..< n { out.pixels[c * n + i] = pixels[c * n + (n - 1 - i)] }
         }
+        return out
     }
 }

@@ -20,6 +20,7 @@ struct Deblur: AsyncParsableCommand {
             Info.self,
             PSFCommand.self,
             Degrade.self,
+            Restore.self,
             Bench.self,
         ]
     )

@@ -67,6 +67,6 @@ extension PSF {
             w[0, y0 + 1, x0] += (1 - fx) * fy
             w[0, y0 + 1, x0 + 1] += fx * fy
         }
-        return try PSF(weights: w, kind: .shake(seed: seed))
+        return try PSF(weights: w, kind: .shake(seed: seed, length: length))
     }
 }

@@ -43,7 +43,11 @@ public struct Degraded: Sendable {
 /// Order: blur (valid or reflect-padded convolution, never circular) → Poisson noise (optional)
 /// → Gaussian noise → 8-bit quantisation. Quantisation rounds `v·255` to the nearest integer and
 /// so must clamp to [0, 1]: an 8-bit file cannot hold other values. That clamp is the documented
-/// last step of the camera model; nothing else is clipped. The same seed gives bit-identical output.
+/// last step of the camera model. The only other limit: a Poisson mean cannot be negative, so
+/// the photon step uses max(0, blurred) — which only touches the ~1e-8 rounding negatives an FFT
+/// convolution of a non-negative image can produce (or a source that already had negative values).
+/// The same seed gives bit-identical output for the same FFTW plan (the default `estimate`
+/// planner and the same thread count; `DEBLUR_FFTW_PLANNER=measure` may change the last bits).
 /// - Throws: `BlurError.imageTooSmall` when valid convolution leaves nothing; `.invalidNoise`.
 public func degrade(_ source: Image, psf: PSF, options: DegradationOptions = DegradationOptions(),
                     seed: UInt64) throws -> Degraded {

@@ -6,7 +6,8 @@ public enum PSFKind: Sendable, Equatable {
     case gaussian(sigma: Double)
     case disk(radius: Double)
     case motion(length: Double, angle: Double)
-    case shake(seed: UInt64)
+    /// `length` nil: the trajectory length was drawn from the seed (see `PSF.shake`).
+    case shake(seed: UInt64, length: Double?)
     case file(path: String)
     /// Given directly as weights (e.g. an estimated kernel).
     case custom
@@ -29,21 +30,24 @@ public enum PSFKind: Sendable, Equatable {
         case let .gaussian(s): return ["sigma": s]
         case let .disk(r): return ["radius": r]
         case let .motion(l, a): return ["length": l, "angle": a]
-        case let .shake(seed): return ["seed": Double(seed)]
+        case let .shake(seed, length):
+            return length.map { ["seed": Double(seed), "length": $0] } ?? ["seed": Double(seed)]
         case .file, .custom: return [:]
         }
     }
 
     /// The spec string that reproduces this PSF with `PSF.parse` (`custom` has none: "custom").
     public var spec: String {
+        // Whole numbers without ".0"; otherwise Swift's shortest representation that parses back
+        // to the same Double, so `PSF.parse(kind.spec)` rebuilds exactly this kernel.
         func num(_ v: Double) -> String {
-            v == v.rounded() ? String(Int(v)) : String(format: "%g", v)
+            v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
         }
         switch self {
         case let .gaussian(s): return "gaussian:\(num(s))"
         case let .disk(r): return "disk:\(num(r))"
         case let .motion(l, a): return "motion:\(num(l)),\(num(a))"
-        case let .shake(seed): return "shake:\(seed)"
+        case let .shake(seed, length): return length.map { "shake:\(seed),\(num($0))" } ?? "shake:\(seed)"
         case let .file(path): return path
         case .custom: return "custom"
         }

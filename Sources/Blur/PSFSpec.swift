@@ -41,10 +41,11 @@ extension PSF {
             return try motion(length: v[0], angle: v[1])
         default:
             let v = try values(1 ... 2)
-            guard v[0] >= 0, v[0] == v[0].rounded(), v[0] < 9.0e15 else {
-                throw BlurError.invalidSpec(spec, reason: "the shake seed must be a non-negative whole number")
+            // The seed is read as an integer (not through Double) so every UInt64 seed is exact.
+            guard let seed = UInt64(numbers[0]) else {
+                throw BlurError.invalidSpec(spec, reason: "the shake seed must be a whole number from 0 to \(UInt64.max)")
             }
-            return try shake(seed: UInt64(v[0]), length: v.count == 2 ? v[1] : nil)
+            return try shake(seed: seed, length: v.count == 2 ? v[1] : nil)
         }
     }
 

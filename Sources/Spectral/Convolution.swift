@@ -70,8 +70,10 @@ public func multiplySpectra(_ a: ComplexBuffer, by b: ComplexBuffer, conjugate: 
 public func convolve(_ image: Image, kernel: Image, boundary: BoundaryMode) throws -> Image {
     guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
     if boundary == .periodic { return try circularConvolve(image, kernel: kernel, adjoint: false) }
-    let ph = kernel.height / 2, pw = kernel.width / 2
-    let padded = image.padded(top: ph, bottom: kernel.height - 1 - ph, left: pw, right: kernel.width - 1 - pw, mode: boundary)
+    // Output (y, x) needs x̃ from y − (kh − 1 − ⌊kh/2⌋) to y + ⌊kh/2⌋: pad that much above and below
+    // (the two differ for even kernels, whose centre is ⌊kh/2⌋).
+    let ph = kernel.height - 1 - kernel.height / 2, pw = kernel.width - 1 - kernel.width / 2
+    let padded = image.padded(top: ph, bottom: kernel.height / 2, left: pw, right: kernel.width / 2, mode: boundary)
     let fh = fastFFTSize(padded.height), fw = fastFFTSize(padded.width)
     let big = fh == padded.height && fw == padded.width
         ? padded : padded.padded(top: 0, bottom: fh - padded.height, left: 0, right: fw - padded.width, mode: .zero)
@@ -86,7 +88,7 @@ public func convolve(_ image: Image, kernel: Image, boundary: BoundaryMode) thro
 public func convolveAdjoint(_ image: Image, kernel: Image, boundary: BoundaryMode) throws -> Image {
     guard kernel.channels == 1 else { throw SpectralError.kernelNotSingleChannel(channels: kernel.channels) }
     if boundary == .periodic { return try circularConvolve(image, kernel: kernel, adjoint: true) }
-    let ph = kernel.height / 2, pw = kernel.width / 2
+    let ph = kernel.height - 1 - kernel.height / 2, pw = kernel.width - 1 - kernel.width / 2
     let paddedHeight = image.height + kernel.height - 1, paddedWidth = image.width + kernel.width - 1
     let fh = fastFFTSize(paddedHeight), fw = fastFFTSize(paddedWidth)
     // Cᵀ: put y where the crop took it from, zeros elsewhere; Kᵀ: circular correlation.
@@ -108,7 +110,8 @@ public func convolveValid(_ image: Image, kernel: Image) throws -> Image {
                                                   height: image.height, width: image.width)
     }
     let same = try convolve(image, kernel: kernel, boundary: .zero)
-    return try same.cropped(x: kernel.width / 2, y: kernel.height / 2,
+    // Valid output (y, x) is centred on input (y + kh − 1 − ⌊kh/2⌋, …) (= ⌊kh/2⌋ for odd kernels).
+    return try same.cropped(x: kernel.width - 1 - kernel.width / 2, y: kernel.height - 1 - kernel.height / 2,
                             width: image.width - kernel.width + 1, height: image.height - kernel.height + 1)
 }
 

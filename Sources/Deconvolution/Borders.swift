@@ -59,7 +59,7 @@ struct WorkingDomain {
         case .zero:
             placed = plane.padded(top: top, bottom: height - imageHeight - top, left: left, right: width - imageWidth - left, mode: .zero)
         }
-        let buffer = RealBuffer(count: count)
+        let buffer = RealBuffer(count: count, zeroed: false)
         placed.pixels.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: count) }
         return buffer
     }
@@ -77,9 +77,10 @@ struct WorkingDomain {
     /// The image part of a domain buffer.
     func extract(_ buffer: RealBuffer) -> Image {
         var out = Image(channels: 1, height: imageHeight, width: imageWidth)
-        for y in 0 ..< imageHeight {
-            let src = (top + y) * width + left
-            for x in 0 ..< imageWidth { out.pixels[y * imageWidth + x] = buffer.pointer[src + x] }
+        out.pixels.withUnsafeMutableBufferPointer { dst in
+            for y in 0 ..< imageHeight {
+                (dst.baseAddress! + y * imageWidth).update(from: buffer.pointer + (top + y) * width + left, count: imageWidth)
+            }
         }
         return out
     }
@@ -130,19 +131,27 @@ func edgeTaper(_ image: Image, psf: PSF, blur: CirculantBlur?) throws -> Image {
         let buffer = RealBuffer(count: image.planeSize)
         image.pixels.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: image.planeSize) }
         blur.apply(buffer, into: buffer)
-        blurred = Image(channels: 1, height: image.height, width: image.width, pixels: Array(buffer.buffer))
+        blurred = Image(channels: 1, height: image.height, width: image.width,
+                        pixels: [Float](unsafeUninitializedCapacity: image.planeSize) { dst, initialised in
+                            dst.baseAddress!.update(from: buffer.pointer, count: image.planeSize)
+                            initialised = image.planeSize
+                        })
     } else {
         blurred = try convolve(image, kernel: psf.weights, boundary: .periodic)
     }
     var out = image
-    let n = image.planeSize
-    for c in 0 ..< image.channels {
-        for y in 0 ..< image.height {
-            let ay = 1 - betaRows[y]
-            for x in 0 ..< image.width {
-                let alpha = Float(ay * (1 - betaCols[x]))
-                let i = c * n + y * image.width + x
-                out.pixels[i] = alpha * image.pixels[i] + (1 - alpha) * blurred.pixels[i]
+    let n = image.planeSize, w = image.width
+    let alphaCols = betaCols.map { Float(1 - $0) }
+    out.pixels.withUnsafeMutableBufferPointer { o in
+        blurred.pixels.withUnsafeBufferPointer { b in
+            for c in 0 ..< image.channels {
+                for y in 0 ..< image.height {
+                    let ay = Float(1 - betaRows[y]), row = c &* n &+ y &* w
+                    for x in 0 ..< w {
+                        let alpha = ay * alphaCols[x], i = row &+ x
+                        o[i] = alpha * o[i] + (1 - alpha) * b[i]
+                    }
+                }
             }
         }
     }

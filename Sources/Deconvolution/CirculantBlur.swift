@@ -7,17 +7,19 @@ import Spectral
 final class CirculantBlur {
     let fft: RealFFT2D
     let otf: ComplexBuffer
-    /// The OTF divided by H·W, so `apply` can use the unnormalised inverse FFT (one pass fewer).
-    private let scaledOTF: ComplexBuffer
-    private let spectrum: ComplexBuffer
+    /// The OTF divided by H·W, so `apply` can use the unnormalised inverse FFT (one pass fewer);
+    /// made on first use (one-shot filters never need it).
+    private lazy var scaledOTF: ComplexBuffer = {
+        let scaled = otf.copy()
+        let scale = 1 / Float(fft.realCount), p = scaled.floats
+        parallelRanges(2 * otf.count) { range in for i in range { p[i] *= scale } }
+        return scaled
+    }()
+    private lazy var spectrum = ComplexBuffer(count: fft.spectrumCount, zeroed: false)
 
     init(psf: PSF, height: Int, width: Int) throws {
         fft = RealFFT2D.plan(height: height, width: width)
         otf = try psfToOTF(psf.weights, height: height, width: width)
-        scaledOTF = otf.copy()
-        let scale = 1 / Float(height * width)
-        for i in 0 ..< 2 * otf.count { scaledOTF.floats[i] *= scale }
-        spectrum = ComplexBuffer(count: fft.spectrumCount)
     }
 
     /// `out = H x` (or `Hᵀ x` when `adjoint`). `x` and `out` may be the same buffer.
@@ -43,7 +45,8 @@ func deconvolvePerChannel(_ blurred: Image, psf: PSF, border: BorderHandling,
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height,
                                                     width: blurred.width, height: blurred.height)
     }
-    let bad = blurred.pixels.filter { !$0.isFinite }.count
+    var bad = 0
+    for v in blurred.pixels where !v.isFinite { bad += 1 }
     guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
     let domain = WorkingDomain(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf, border: border)
     let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)

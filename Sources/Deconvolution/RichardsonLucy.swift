@@ -87,9 +87,9 @@ final class RLSolver {
         self.blur = blur
         y = try domain.embed(plane, psf: psf, blur: blur)
         for i in 0 ..< n where y.pointer[i] < 0 { y.pointer[i] = 0 }
-        x = RealBuffer(count: n)
-        estimate = RealBuffer(count: n)
-        correction = RealBuffer(count: n)
+        x = RealBuffer(count: n, zeroed: false)
+        estimate = RealBuffer(count: n, zeroed: false)
+        correction = RealBuffer(count: n, zeroed: false)
         switch start {
         case .observed: x.pointer.update(from: y.pointer, count: n)
         case let .constant(v):
@@ -130,7 +130,7 @@ final class RLSolver {
 
     func run(iterations: Int, variant: RichardsonLucyVariant, stopTolerance: Double?) throws {
         let xp = x.pointer, c = correction.pointer
-        let previous = RealBuffer(count: n)               // x_k before this iteration's update
+        let previous = RealBuffer(count: n, zeroed: false)   // x_k before this iteration's update
         let accelerated = variant == .accelerated
         let u = accelerated ? RealBuffer(count: n) : nil   // Biggs–Andrews extrapolated point
         let g = accelerated ? RealBuffer(count: n) : nil   // g_k = x_{k+1} − u_k
@@ -155,7 +155,7 @@ final class RLSolver {
                 }
                 alpha = k >= 1 && den > 0 ? Float(min(max(num / den, 0), 1)) : 0
             } else {
-                previous.pointer.update(from: xp, count: n)
+                if stopTolerance != nil { previous.pointer.update(from: xp, count: n) }
                 backProjectedRatio(of: x, variant: variant)
                 if case let .totalVariation(weight) = variant, let divisor {
                     totalVariationDivisor(weight: Float(weight), into: divisor)

@@ -34,11 +34,11 @@ public func tikhonov(_ blurred: Image, psf: PSF, lambda: Double? = nil, regulari
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let d2 = try regularizer.powerSpectrum(height: domain.height, width: domain.width)
         let y = try domain.embed(plane, psf: psf, blur: blur)
-        let spectrum = ComplexBuffer(count: blur.fft.spectrumCount)
+        let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
-        let weight = lambda ?? gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2, width: domain.width)
-        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2, weight: Float(weight))
-        blur.fft.inverse(destroying: spectrum, y)
+        let weight = lambda ?? gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2 ?? [Float](repeating: 1, count: spectrum.count), width: domain.width)
+        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2, weight: Float(weight), scale: 1 / Float(domain.count))
+        blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return domain.extract(y)
     }
 }

@@ -13,12 +13,12 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
     /// natural images better than the Laplacian's 1/f⁴.
     case gradient
 
-    /// |D|² over the half spectrum of an H×W grid.
-    func powerSpectrum(height: Int, width: Int) throws -> [Float] {
+    /// |D|² over the half spectrum of an H×W grid; nil for the identity (|D|² = 1).
+    func powerSpectrum(height: Int, width: Int) throws -> [Float]? {
         let count = height * (width / 2 + 1)
         switch self {
         case .identity:
-            return [Float](repeating: 1, count: count)
+            return nil
         case .laplacian:
             let kernel = Image(channels: 1, height: 3, width: 3, pixels: [0, -1, 0, -1, 4, -1, 0, -1, 0])
             let otf = try psfToOTF(kernel, height: height, width: width)
@@ -62,25 +62,28 @@ public func wiener(_ blurred: Image, psf: PSF, noiseToSignal: Double? = nil,
     if let nsr = noiseToSignal, !(nsr >= 0 && nsr.isFinite) { throw DeconvolutionError.invalidNoiseToSignal(nsr) }
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let y = try domain.embed(plane, psf: psf, blur: blur)
-        let spectrum = ComplexBuffer(count: blur.fft.spectrumCount)
+        let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
         let nsr = noiseToSignal ?? defaultNoiseToSignal(plane)
         let d2 = try regularizer.powerSpectrum(height: domain.height, width: domain.width)
-        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2, weight: Float(nsr))
-        blur.fft.inverse(destroying: spectrum, y)
+        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2, weight: Float(nsr), scale: 1 / Float(domain.count))
+        blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return domain.extract(y)
     }
 }
 
-/// `Y ← H* Y / (|H|² + weight·|D|²)` in place (0 where the denominator vanishes).
-func applyFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, regularizerPower d2: [Float], weight: Float) {
+/// `Y ← scale · H* Y / (|H|² + weight·|D|²)` in place (0 where the denominator vanishes);
+/// `d2` nil means |D|² = 1. `scale` folds the inverse FFT's 1/N into the same pass.
+func applyFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, regularizerPower d2: [Float]?, weight: Float, scale factor: Float) {
     let s = spectrum.floats, h = otf.floats
-    d2.withUnsafeBufferPointer { d in
+    let ones = d2 == nil ? [Float](repeating: 1, count: 1) : []
+    (d2 ?? ones).withUnsafeBufferPointer { d in
+        let stride = d2 == nil ? 0 : 1
         parallelRanges(spectrum.count) { range in
             for k in range {
                 let hr = h[2 &* k], hi = h[2 &* k &+ 1]
-                let denominator = hr * hr + hi * hi + weight * d[k]
-                let scale: Float = denominator > 1e-20 ? 1 / denominator : 0
+                let denominator = hr * hr + hi * hi + weight * d[k &* stride]
+                let scale: Float = denominator > 1e-20 ? factor / denominator : 0
                 let yr = s[2 &* k], yi = s[2 &* k &+ 1]
                 // conj(H) · Y
                 s[2 &* k] = (hr * yr + hi * yi) * scale

@@ -39,7 +39,7 @@ public func psfToOTF(_ kernel: Image, height: Int, width: Int) throws -> Complex
             grid.pointer[gy * width + gx] += kernel[0, y, x]
         }
     }
-    let otf = ComplexBuffer(count: fft.spectrumCount)
+    let otf = ComplexBuffer(count: fft.spectrumCount, zeroed: false)
     fft.forward(grid, otf)
     return otf
 }

@@ -6,14 +6,16 @@ public final class RealBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
-    public init(count: Int) {
+    /// - Parameter zeroed: fill with zeros (default). Pass false only when every element will be
+    ///   written before it is read (e.g. an FFT output): it saves a pass over the memory.
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count > 0, "RealBuffer needs a positive count, got \(count)")
         self.count = count
         guard let raw = fftwf_malloc(count * MemoryLayout<Float>.stride) else {
             fatalError("fftwf_malloc could not allocate \(count) floats")
         }
         pointer = raw.bindMemory(to: Float.self, capacity: count)
-        pointer.initialize(repeating: 0, count: count)
+        if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
     deinit { fftwf_free(pointer) }
@@ -27,21 +29,22 @@ public final class ComplexBuffer: @unchecked Sendable {
     /// Interleaved storage: value `k` is (`floats[2k]`, `floats[2k+1]`).
     public let floats: UnsafeMutablePointer<Float>
 
-    public init(count: Int) {
+    /// - Parameter zeroed: as for `RealBuffer`.
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count > 0, "ComplexBuffer needs a positive count, got \(count)")
         self.count = count
         guard let raw = fftwf_malloc(2 * count * MemoryLayout<Float>.stride) else {
             fatalError("fftwf_malloc could not allocate \(count) complex values")
         }
         floats = raw.bindMemory(to: Float.self, capacity: 2 * count)
-        floats.initialize(repeating: 0, count: 2 * count)
+        if zeroed { floats.initialize(repeating: 0, count: 2 * count) }
     }
 
     deinit { fftwf_free(floats) }
 
     /// A copy with its own memory.
     public func copy() -> ComplexBuffer {
-        let out = ComplexBuffer(count: count)
+        let out = ComplexBuffer(count: count, zeroed: false)
         out.floats.update(from: floats, count: 2 * count)
         return out
     }

@@ -52,3 +52,15 @@ struct ReferenceTests {
         #expect(abs(channels / pair.values["vif_channels"]! - 1) <= 1e-4)
     }
 }
+
+@Suite("ST-LPIPS (alex) against the NumPy forward pass")
+struct STLPIPSReferenceTests {
+    @Test("ST-LPIPS equals the independent NumPy float64 forward pass within 1e-4 relative", arguments: referencePairs)
+    func stlpipsMatches(pair: ReferencePair) throws {
+        let metric = try loadSTLPIPS()
+        let (r, t) = try pair.images()
+        let value = try metric.score(reference: r, test: t)
+        let expected = pair.values["st_lpips"]!
+        #expect(abs(value / expected - 1) <= 1e-4, "ours \(value), NumPy \(expected)")
+    }
+}

@@ -57,3 +57,12 @@ func noisy(_ image: Image, sigma: Double, seed: UInt64) -> Image {
     for i in out.pixels.indices { out.pixels[i] += Float(sigma * rng.normal()) }
     return out
 }
+
+/// The repository's ST-LPIPS weights (written by scripts/fetch-weights.sh, which `make test` runs
+/// first). Tests that need them fail with the fetch command when they are missing.
+let weightsPath = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Data/weights/st-lpips-alex.safetensors").path
+
+func loadSTLPIPS() throws -> STLPIPS {
+    try STLPIPS(weightsPath: weightsPath)
+}

@@ -38,7 +38,6 @@ func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, wi
     let taps = tapsDouble.map { Float($0) }
     let offset = sampledMean(x, y, count: height * width)
     let fc1 = Float(c1), fc2 = Float(c2), norm = Float(covarianceNorm)
-    let mapAddress = map.map { UncheckedSendable($0) }
     let bands = (outH + bandRows - 1) / bandRows
     var results = [SSIMSums](repeating: SSIMSums(), count: bands)
 
@@ -98,8 +97,8 @@ func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, wi
                     }
                     sums.ssim += sumFloats(ssimRow, count: outW)
                     sums.cs += sumFloats(csRow, count: outW)
-                    if let mapAddress {
-                        (mapAddress.value + r &* outW).update(from: ssimRow, count: outW)
+                    if let map {
+                        (map + r &* outW).update(from: ssimRow, count: outW)
                     }
                 }
                 sums.count = (r1 - r0) * outW

@@ -12,14 +12,13 @@ import Tensors
 ///     relu2 = ReLU(conv5×5(64→192, pad 2)(blur(maxpool3/1(relu1))))
 ///     relu3 = ReLU(conv3×3(192→384, pad 1)(blur(maxpool3/1(relu2))))
 ///     relu4 = ReLU(conv3×3(384→256, pad 1)(relu3)),  relu5 = ReLU(conv3×3(256→256, pad 1)(relu4))
-///     blur = reflection pad 2 (PyTorch ReflectionPad2d), depthwise [1,2,1]⊗[1,2,1]/16, stride 2
+///     blur = reflection pad 2 (PyTorch ReflectionPad2d), depthwise [1,2,1]⊗[1,2,1]/16, stride 2 (`blurPool`)
 ///
 /// Immutable after loading; shared between threads.
 final class STLPIPSNetwork: Sendable {
     let shift: [Float]
     let scale: [Float]
     let convolutions: [(weight: Tensor, bias: Tensor)]
-    let blurFilters: [Tensor]
     let linear: [[Float]]
     let path: String
 
@@ -44,8 +43,14 @@ final class STLPIPSNetwork: Sendable {
                 (try file.tensor(named: name + ".weight", shape: shape),
                  try file.tensor(named: name + ".bias", shape: [shape[0]]))
             }
-            blurFilters = try [("net.slice1.1.filt", 64), ("net.slice2.4.filt", 64), ("net.slice3.8.filt", 192)].map {
-                try file.tensor(named: $0.0, shape: [$0.1, 1, 3, 3])
+            // The blur-pool filters are fixed buffers; `blurPool` applies them as the separable
+            // [1,2,1]/4 ⊗ [1,2,1]/4, so check that the file holds exactly that.
+            let binomial: [Float] = [1, 2, 1, 2, 4, 2, 1, 2, 1].map { $0 / 16 }
+            for (name, channels) in [("net.slice1.1.filt", 64), ("net.slice2.4.filt", 64), ("net.slice3.8.filt", 192)] {
+                let filter = try file.tensor(named: name, shape: [channels, 1, 3, 3]).scalars
+                guard (0 ..< filter.count).allSatisfy({ abs(filter[$0] - binomial[$0 % 9]) <= 1e-7 }) else {
+                    throw MetricsError.weightsInvalid(path: path, reason: "\(name) is not the [1,2,1]⊗[1,2,1]/16 blur filter")
+                }
             }
             linear = try STLPIPSNetwork.channels.enumerated().map { k, c in
                 try file.tensor(named: "lin\(k).model.1.weight", shape: [1, c, 1, 1]).scalars
@@ -86,21 +91,14 @@ final class STLPIPSNetwork: Sendable {
         }
         let (w1, b1) = convolutions[0], (w2, b2) = convolutions[1], (w3, b3) = convolutions[2]
         let (w4, b4) = convolutions[3], (w5, b5) = convolutions[4]
-        let relu1 = relu(blurPool(conv2d(x, weight: w1, bias: b1, padding: 2), filter: blurFilters[0]))
-        let relu2 = conv2d(blurPool(maxPool2d(relu1, kernelSize: 3, stride: 1), filter: blurFilters[1]),
+        let relu1 = blurPool(conv2d(x, weight: w1, bias: b1, padding: 2), maxPoolFirst: false, reluAfter: true)
+        let relu2 = conv2d(blurPool(relu1, maxPoolFirst: true, reluAfter: false),
                            weight: w2, bias: b2, padding: 2, activation: .relu)
-        let relu3 = conv2d(blurPool(maxPool2d(relu2, kernelSize: 3, stride: 1), filter: blurFilters[2]),
+        let relu3 = conv2d(blurPool(relu2, maxPoolFirst: true, reluAfter: false),
                            weight: w3, bias: b3, padding: 1, activation: .relu)
         let relu4 = conv2d(relu3, weight: w4, bias: b4, padding: 1, activation: .relu)
         let relu5 = conv2d(relu4, weight: w5, bias: b5, padding: 1, activation: .relu)
         return [relu1, relu2, relu3, relu4, relu5]
-    }
-
-    /// BlurPool (Zhang 2019) as in `models_lpf.Downsample(pad_more=True)`: reflection pad 2, then the
-    /// fixed depthwise 3×3 filter with stride 2.
-    private func blurPool(_ x: Tensor, filter: Tensor) -> Tensor {
-        conv2d(pad2d(x, top: 2, bottom: 2, left: 2, right: 2, mode: .reflect),
-               weight: filter, stride: 2, groups: x.shape[1])
     }
 
     /// Per-layer distances between image 0 and image 1 of a feature batch:

@@ -134,8 +134,7 @@ func filteredHalf(_ plane: [Double], height: Int, width: Int, taps: [Double]) ->
         out.withUnsafeMutableBufferPointer { dst in
             taps.withUnsafeBufferPointer { tp in
                 let s = src.baseAddress!, d = dst.baseAddress!, t = tp.baseAddress!
-                // One parallel level: output rows; each keeps a full-width vertical sum row.
-                let sendable = UncheckedSendable(d)  // rows written are disjoint
+                // One parallel level: bands of output rows (disjoint writes); each keeps a full-width vertical sum row.
                 parallelFor((oh + bandRows - 1) / bandRows) { band in
                     let column = UnsafeMutablePointer<Double>.allocate(capacity: width)
                     defer { column.deallocate() }
@@ -146,7 +145,7 @@ func filteredHalf(_ plane: [Double], height: Int, width: Int, taps: [Double]) ->
                             let row = top + r * width, w = t[r]
                             for x in 0 ..< width { column[x] += w * row[x] }
                         }
-                        let outRow = sendable.value + oy * ow
+                        let outRow = d + oy * ow
                         for ox in 0 ..< ow {
                             var acc = 0.0
                             for c in 0 ..< k { acc += t[c] * column[2 * ox + c] }

@@ -96,7 +96,8 @@ struct BenchMetrics: ParsableCommand {
                 line += String(format: "   %10.2f   %7.1f×   %-14.8g %-14.8g %@", peer.seconds * 1000, peer.seconds / row.seconds,
                                row.value, peer.value, peerName(key))
             } else {
-                line += String(format: "   %10@   %8@   %-14.8g", "–", "–", row.value)
+                line += "            –          –   " + String(format: "%-14.8g", row.value)
+                    + (row.name == "st_lpips" ? " (no peer: PyTorch does not import here)" : "")
             }
             print(line)
         }

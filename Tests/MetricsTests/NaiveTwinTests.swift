@@ -2,6 +2,7 @@ import Foundation
 import ImageCore
 import Testing
 @testable import Metrics
+import Tensors
 
 // Naive twins of the tuned kernels: direct 2-D windows in Double, written from the papers'
 // definitions (and sewar's code for VIFp), compared on odd sizes.
@@ -200,5 +201,25 @@ struct NaiveTwinTests {
         let half = halved(image)
         #expect(half.height == 2 && half.width == 3)
         #expect(half.pixels == [3, 5, 6.5, 10.5, 12.5, 14])
+    }
+}
+
+@Suite("Fused blur-pool against the Tensors operations")
+struct BlurPoolTests {
+    @Test("blurPool equals maxPool2d → pad2d(.reflect) → grouped conv2d [→ relu] on odd sizes",
+          arguments: [(false, true, 9, 14), (true, false, 8, 11), (true, true, 23, 7), (false, false, 3, 3)])
+    func matchesTensors(maxPoolFirst: Bool, reluAfter: Bool, height: Int, width: Int) {
+        var rng = SeededRNG(seed: UInt64(height * width))
+        let channels = 3
+        let input = Tensor(shape: [2, channels, height + (maxPoolFirst ? 2 : 0), width + (maxPoolFirst ? 2 : 0)],
+                           scalars: (0 ..< 2 * channels * (height + (maxPoolFirst ? 2 : 0)) * (width + (maxPoolFirst ? 2 : 0)))
+                               .map { _ in Float(rng.uniform(in: -1 ... 1)) })
+        let filter = Tensor(shape: [channels, 1, 3, 3], scalars: (0 ..< channels).flatMap { _ in [1, 2, 1, 2, 4, 2, 1, 2, 1].map { Float($0) / 16 } })
+        var expected = maxPoolFirst ? maxPool2d(input, kernelSize: 3, stride: 1) : input
+        expected = conv2d(pad2d(expected, top: 2, bottom: 2, left: 2, right: 2, mode: .reflect), weight: filter, stride: 2, groups: channels)
+        if reluAfter { expected = relu(expected) }
+        let fused = blurPool(input, maxPoolFirst: maxPoolFirst, reluAfter: reluAfter)
+        #expect(fused.shape == expected.shape)
+        #expect(fused.maxAbsDifference(expected) <= 1e-6)
     }
 }

@@ -1,7 +1,8 @@
 // Row kernels shared by the SSIM, MS-SSIM and VIF schedules: 1-D correlation with a symmetric,
 // odd-length window over flat buffers. Written as plain loops with one expression per output
-// value, which the compiler vectorises (and which stay fast in debug builds); the common SSIM
-// radii (5: Gaussian 11, 3: uniform 7) have unrolled versions, any other radius a generic one.
+// value, which the compiler vectorises (and which stay fast in debug builds); the common radii
+// (Float 5 and 3: SSIM's 11 and 7 windows; Double 8 and 4: VIFp's 17 and 9) are unrolled, any
+// other radius takes a generic pass per tap pair.
 //
 // Shape contract (horizontal): `src` holds n + 2·radius values, `dst` receives n values,
 //   dst[j] = Σ_t taps[t] · src[j + t],  t = 0 … 2·radius,  taps[t] == taps[2·radius − t].
@@ -64,23 +65,61 @@ func correlateColumns(_ base: UnsafePointer<Float>, stride s: Int, _ dst: Unsafe
     }
 }
 
-/// Horizontal symmetric correlation (Double); see the shape contract above.
+/// Horizontal symmetric correlation (Double); see the shape contract above. Radii 8 and 4 (VIFp's
+/// 17- and 9-tap windows) are unrolled, others take the generic path.
 @inline(__always)
 func correlateRow(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, count n: Int,
                   taps w: UnsafePointer<Double>, radius: Int) {
-    correlateColumns(src, stride: 1, dst, count: n, taps: w, radius: radius)
+    switch radius {
+    case 8:
+        let w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], c = w[8]
+        for j in 0 ..< n {
+            let p = src + j
+            dst[j] = c * p[8] + w0 * (p[0] + p[16]) + w1 * (p[1] + p[15]) + w2 * (p[2] + p[14])
+                + w3 * (p[3] + p[13]) + w4 * (p[4] + p[12]) + w5 * (p[5] + p[11]) + w6 * (p[6] + p[10])
+                + w7 * (p[7] + p[9])
+        }
+    case 4:
+        let w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], c = w[4]
+        for j in 0 ..< n {
+            let p = src + j
+            dst[j] = c * p[4] + w0 * (p[0] + p[8]) + w1 * (p[1] + p[7]) + w2 * (p[2] + p[6])
+                + w3 * (p[3] + p[5])
+        }
+    default:
+        correlateColumns(src, stride: 1, dst, count: n, taps: w, radius: radius)
+    }
 }
 
-/// Vertical symmetric correlation (Double) over rows `base + t·stride`: one pass per tap pair.
+/// Vertical symmetric correlation (Double) over rows `base + t·stride`; radii 8 and 4 unrolled.
 @inline(__always)
 func correlateColumns(_ base: UnsafePointer<Double>, stride s: Int, _ dst: UnsafeMutablePointer<Double>,
                       count n: Int, taps w: UnsafePointer<Double>, radius: Int) {
-    let centre = w[radius], mid = base + radius &* s
-    for j in 0 ..< n { dst[j] = centre * mid[j] }
-    for t in 0 ..< radius {
-        let weight = w[t]
-        let a = base + t &* s, b = base + (2 &* radius &- t) &* s
-        for j in 0 ..< n { dst[j] += weight * (a[j] + b[j]) }
+    switch radius {
+    case 8 where s > 1:
+        let w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], c = w[8]
+        for j in 0 ..< n {
+            let p = base + j
+            dst[j] = c * p[8 &* s] + w0 * (p[0] + p[16 &* s]) + w1 * (p[s] + p[15 &* s])
+                + w2 * (p[2 &* s] + p[14 &* s]) + w3 * (p[3 &* s] + p[13 &* s]) + w4 * (p[4 &* s] + p[12 &* s])
+                + w5 * (p[5 &* s] + p[11 &* s]) + w6 * (p[6 &* s] + p[10 &* s]) + w7 * (p[7 &* s] + p[9 &* s])
+        }
+    case 4 where s > 1:
+        let w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], c = w[4]
+        for j in 0 ..< n {
+            let p = base + j
+            dst[j] = c * p[4 &* s] + w0 * (p[0] + p[8 &* s]) + w1 * (p[s] + p[7 &* s])
+                + w2 * (p[2 &* s] + p[6 &* s]) + w3 * (p[3 &* s] + p[5 &* s])
+        }
+    default:
+        // Generic radius: one pass per symmetric tap pair.
+        let centre = w[radius], mid = base + radius &* s
+        for j in 0 ..< n { dst[j] = centre * mid[j] }
+        for t in 0 ..< radius {
+            let weight = w[t]
+            let a = base + t &* s, b = base + (2 &* radius &- t) &* s
+            for j in 0 ..< n { dst[j] += weight * (a[j] + b[j]) }
+        }
     }
 }
 

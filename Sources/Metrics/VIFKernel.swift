@@ -107,20 +107,24 @@ func vifScale(x: UnsafePointer<Double>, y: UnsafePointer<Double>, height: Int, w
                                                  denominator: $0.denominator + $1.denominator) }
 }
 
-/// log2 of the product of `n` factors ≥ 1, as a running product renormalised to [1, 2) by its binary
-/// exponent whenever it passes 2^500 (no factor of finite Float-derived data reaches 2^500).
+/// log2 of the product of `n` factors ≥ 1, as four interleaved running products (independent
+/// multiply chains), each renormalised to [1, 2) by its binary exponent once it passes 2^500
+/// (no factor of finite Float-derived data reaches 2^500, so nothing overflows).
 @inline(__always)
 func log2OfProduct(_ factors: UnsafePointer<Double>, count n: Int) -> Double {
-    var product = 1.0
+    var p0 = 1.0, p1 = 1.0, p2 = 1.0, p3 = 1.0
     var exponent = 0
-    for j in 0 ..< n {
-        product *= factors[j]
-        if product > 0x1p500 {
-            exponent += Int(product.exponent)
-            product = product.significand
-        }
+    @inline(__always) func renormalise(_ p: inout Double) {
+        if p > 0x1p500 { exponent += Int(p.exponent); p = p.significand }
     }
-    return Double(exponent) + log2(product)
+    var j = 0
+    while j &+ 4 <= n {
+        p0 *= factors[j]; p1 *= factors[j &+ 1]; p2 *= factors[j &+ 2]; p3 *= factors[j &+ 3]
+        renormalise(&p0); renormalise(&p1); renormalise(&p2); renormalise(&p3)
+        j &+= 4
+    }
+    while j < n { p0 *= factors[j]; renormalise(&p0); j &+= 1 }
+    return Double(exponent) + (log2(p0) + log2(p1)) + (log2(p2) + log2(p3))
 }
 
 /// The 'valid' correlation of a plane with `taps ⊗ taps`, keeping every second row and column from

@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SpectralTests", dependencies: ["ImageCore", "Spectral"]),
         .testTarget(name: "BlurTests", dependencies: ["ImageCore", "Spectral", "Blur"], exclude: ["Fixtures"]),
         .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
-        .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"]),
+        .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),

@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
         subcommands: [
             BenchFFT.self,
             BenchClassical.self,
+            BenchMetrics.self,
         ]
     )
 }

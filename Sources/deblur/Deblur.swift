@@ -21,6 +21,7 @@ struct Deblur: AsyncParsableCommand {
             PSFCommand.self,
             Degrade.self,
             Restore.self,
+            Score.self,
             Bench.self,
         ]
     )

@@ -1,0 +1,99 @@
+import Foundation
+
+/// A pointwise nonlinearity that kernels can fuse into their output pass.
+public enum Activation: Equatable, Sendable, Codable {
+    /// `y = x`
+    case identity
+    /// `y = max(x, 0)`
+    case relu
+    /// `y = x` for `x ≥ 0`, else `slope · x` (Keras default slope 0.3, PyTorch 0.01).
+    case leakyRelu(slope: Float)
+    /// `y = 1 / (1 + e^{−x})`
+    case sigmoid
+    /// `y = tanh(x)`
+    case tanh
+
+    /// Short name for metadata and reports (`relu`, `leaky_relu(0.2)`, …).
+    public var name: String {
+        switch self {
+        case .identity: return "identity"
+        case .relu: return "relu"
+        case let .leakyRelu(slope): return "leaky_relu(\(slope))"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        }
+    }
+}
+
+/// Applies `activation` in place to `count` values at `x`.
+public func activationForward(_ x: UnsafeMutablePointer<Float>, count: Int, activation: Activation) {
+    switch activation {
+    case .identity:
+        return
+    case .relu:
+        for i in 0 ..< count { x[i] = max(x[i], 0) }
+    case let .leakyRelu(slope):
+        for i in 0 ..< count { let v = x[i]; x[i] = v >= 0 ? v : v * slope }
+    case .sigmoid:
+        for i in 0 ..< count { x[i] = 1 / (1 + expf(-x[i])) }
+    case .tanh:
+        for i in 0 ..< count { x[i] = tanhf(x[i]) }
+    }
+}
+
+/// Multiplies the upstream gradient by the activation's derivative, written in terms of the
+/// activation's *output* `y` (so the pre-activation need not be kept):
+/// relu `y > 0`, leaky `y ≥ 0 ? 1 : slope` (valid since slope > 0), sigmoid `y(1 − y)`, tanh `1 − y²`.
+/// `dInput[i] = dOutput[i] · f′(y[i])`; `dInput` may alias `dOutput`.
+public func activationBackward(output y: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                               dInput: UnsafeMutablePointer<Float>, count: Int, activation: Activation) {
+    switch activation {
+    case .identity:
+        if UnsafePointer(dInput) != dOutput { dInput.update(from: dOutput, count: count) }
+    case .relu:
+        for i in 0 ..< count { dInput[i] = y[i] > 0 ? dOutput[i] : 0 }
+    case let .leakyRelu(slope):
+        precondition(slope > 0, "leakyRelu backward from outputs needs a positive slope, got \(slope)")
+        for i in 0 ..< count { dInput[i] = y[i] >= 0 ? dOutput[i] : dOutput[i] * slope }
+    case .sigmoid:
+        for i in 0 ..< count { let s = y[i]; dInput[i] = dOutput[i] * s * (1 - s) }
+    case .tanh:
+        for i in 0 ..< count { let t = y[i]; dInput[i] = dOutput[i] * (1 - t * t) }
+    }
+}
+
+/// Adds `bias[c]` to every value of channel `c` and applies `activation`, in place:
+/// `x (N, C, P)`, `bias (C)` or nil. This is the fused epilogue of the convolution kernels.
+public func biasActivationForward(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                                  batch: Int, channels: Int, plane: Int, activation: Activation) {
+    for n in 0 ..< batch {
+        for c in 0 ..< channels {
+            let row = x + (n &* channels &+ c) &* plane
+            if let bias {
+                let b = bias[c]
+                switch activation {
+                case .identity: for i in 0 ..< plane { row[i] += b }
+                case .relu: for i in 0 ..< plane { row[i] = max(row[i] + b, 0) }
+                default:
+                    for i in 0 ..< plane { row[i] += b }
+                    activationForward(row, count: plane, activation: activation)
+                }
+            } else {
+                activationForward(row, count: plane, activation: activation)
+            }
+        }
+    }
+}
+
+/// `dBias[c] (+)= Σ_{n, p} dOutput[n, c, p]` for `dOutput (N, C, P)`, summed in Double.
+public func biasBackward(dOutput: UnsafePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                         batch: Int, channels: Int, plane: Int, accumulate: Bool) {
+    for c in 0 ..< channels {
+        var s = 0.0
+        for n in 0 ..< batch {
+            let row = dOutput + (n &* channels &+ c) &* plane
+            for i in 0 ..< plane { s += Double(row[i]) }
+        }
+        dBias[c] = accumulate ? dBias[c] + Float(s) : Float(s)
+    }
+}

@@ -1,0 +1,61 @@
+import CBLAS
+import Foundation
+import ImageCore
+
+/// Row-major single-precision matrix product through OpenBLAS:
+/// `C (m × n) = alpha · op(A) (m × k) · op(B) (k × n) + beta · C`, with leading dimensions in elements.
+/// `transposeA` / `transposeB` select `op(X) = Xᵀ`, read from a row-major `X` of shape `k × m` / `n × k`.
+@inline(__always)
+public func sgemm(transposeA: Bool = false, transposeB: Bool = false,
+                  m: Int, n: Int, k: Int, alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int,
+                  b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0,
+                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    cblas_sgemm(CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// OpenBLAS's own thread count, and the rule the kernels follow to parallelise at exactly one level.
+///
+/// Each kernel call site either
+/// - makes one large `sgemm` and lets OpenBLAS use `BLASThreads.count` threads (`.blas`), or
+/// - splits the batch with `parallelFor` and runs single-threaded `sgemm`s inside (`.batch`).
+/// The choice per call site was measured with `deblur bench nn` and is written next to the call.
+public enum BLASThreads {
+    /// Threads OpenBLAS uses for a multi-threaded call: `workerThreadCount` (`DEBLUR_THREADS`).
+    public static let count: Int = workerThreadCount
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var current = -1
+
+    /// Sets OpenBLAS's thread count if it differs from the last value set (the call is process-wide).
+    public static func set(_ threads: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if current != threads {
+            openblas_set_num_threads(Int32(threads))
+            current = threads
+        }
+    }
+
+    /// Runs `body(worker, i)` for `i in 0..<count`: serially with OpenBLAS multi-threaded
+    /// (`parallelOverBatch == false`, worker always 0), or split into contiguous chunks over
+    /// `min(count, workerThreadCount)` `parallelFor` workers with OpenBLAS single-threaded.
+    /// `worker` indexes per-worker scratch space.
+    public static func run(_ count: Int, parallelOverBatch: Bool, _ body: (_ worker: Int, _ index: Int) -> Void) {
+        let workers = min(count, workerThreadCount)
+        if parallelOverBatch && workers > 1 {
+            set(1)
+            parallelFor(workers, threads: workers) { w in
+                for i in count * w / workers ..< count * (w + 1) / workers { body(w, i) }
+            }
+        } else {
+            set(Self.count)
+            for i in 0 ..< count { body(0, i) }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import ImageCore
+
+// 2-D convolution as im2col + sgemm (Chellapilla et al. 2006), with its two gradients.
+//
+// Algorithm (per image, per group, per block of output rows):
+//   columns (K, B)       = im2col(input)                  K = (C/G)·KH·KW, B = rows·OW
+//   out     (OC/G, B)    = weight_g (OC/G, K) · columns
+//   dWeight (OC/G, K)   += dOut (OC/G, B) · columnsᵀ
+//   dCols   (K, B)       = weight_gᵀ · dOut ;  dInput += col2im(dCols)
+// Schedule: output rows are cut into blocks so one worker's column buffer stays under
+// `convolutionWorkspaceFloats`; the batch is handled as described at each `BLASThreads.run`.
+
+/// Largest im2col block per worker, in floats (16 MiB): big enough for long sgemm rows,
+/// small enough that a 4000×3000 inference never builds a gigabyte-sized column matrix.
+public let convolutionWorkspaceFloats = 1 << 22
+
+/// Tests set this to force several row blocks on small inputs; nil in normal use.
+nonisolated(unsafe) var convolutionWorkspaceFloatsForTesting: Int?
+
+/// Output rows per im2col block for a geometry.
+@inline(__always)
+func rowsPerBlock(_ g: Conv2dGeometry) -> Int {
+    let budget = convolutionWorkspaceFloatsForTesting ?? convolutionWorkspaceFloats
+    return max(1, min(g.outputHeight, budget / max(1, g.patchSize * g.groups * g.outputWidth)))
+}
+
+/// Forward convolution with fused bias and activation.
+///
+///     input (N, C, H, W), weight (OC, C/G, KH, KW), bias (OC) or nil -> output (N, OC, OH, OW)
+///     output = activation(conv(input, weight) + bias)
+///
+/// - Parameters:
+///   - parallelOverBatch: true runs images on `parallelFor` workers with single-threaded sgemm;
+///     false runs images in turn with OpenBLAS's threads (see `BLASThreads`).
+public func conv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          output: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
+                          activation: Activation = .identity, parallelOverBatch: Bool = false) {
+    let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups
+    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth
+    let blockRows = rowsPerBlock(g)
+    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let workspace = g.isPointwise ? nil : TensorStorage(uninitializedCount: workers * k * g.groups * blockRows * ow)
+    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
+        let image = input + n &* g.inputImageSize
+        let out = output + n &* g.outputImageSize
+        if g.isPointwise {
+            // 1×1 stride-1 convolution: the input planes already are the column matrix.
+            for grp in 0 ..< g.groups {
+                sgemm(m: m, n: plane, k: k, a: weight + grp &* m &* k, lda: k,
+                      b: image + grp &* groupChannels &* plane, ldb: plane,
+                      c: out + grp &* m &* plane, ldc: plane)
+            }
+        } else {
+            let columns = workspace!.pointer + worker &* k &* g.groups &* blockRows &* ow
+            var r0 = 0
+            while r0 < g.outputHeight {
+                let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
+                im2col(image: image, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, columns: columns, ld: b)
+                for grp in 0 ..< g.groups {
+                    sgemm(m: m, n: b, k: k, a: weight + grp &* m &* k, lda: k,
+                          b: columns + grp &* k &* b, ldb: b,
+                          c: out + grp &* m &* plane + r0 &* ow, ldc: plane)
+                }
+                r0 = r1
+            }
+        }
+        biasActivationForward(out, bias: bias, batch: 1, channels: g.outputChannels, plane: plane, activation: activation)
+    }
+}
+
+/// Gradients of `conv2dForward` without activation (apply `activationBackward` to `dOutput` first).
+///
+///     input (N, C, H, W), weight (OC, C/G, KH, KW), dOutput (N, OC, OH, OW)
+///       -> dInput (N, C, H, W), dWeight (OC, C/G, KH, KW), dBias (OC)
+///
+/// Pass nil for a gradient that is not needed. With `accumulate` the gradients are added to the
+/// buffers' contents, otherwise they overwrite them.
+public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                           dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
+                           dBias: UnsafeMutablePointer<Float>?, geometry g: Conv2dGeometry,
+                           accumulate: Bool = false, parallelOverBatch: Bool = false) {
+    if let dBias {
+        biasBackward(dOutput: dOutput, dBias: dBias, batch: g.batch, channels: g.outputChannels,
+                     plane: g.outputPlane, accumulate: accumulate)
+    }
+    if dInput == nil && dWeight == nil { return }
+    let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups
+    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth
+    let blockRows = rowsPerBlock(g)
+    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let blockSize = k * g.groups * blockRows * ow
+    // Per worker: one column block and one gradient-column block; dWeight partial sums for workers > 0.
+    let workspace = TensorStorage(uninitializedCount: workers * 2 * blockSize)
+    let partials = workers > 1 && dWeight != nil ? TensorStorage(count: (workers - 1) * g.weightCount, repeating: 0) : nil
+    if let dWeight, !accumulate { dWeight.update(repeating: 0, count: g.weightCount) }
+    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
+        let image = input + n &* g.inputImageSize
+        let dOut = dOutput + n &* g.outputImageSize
+        let columns = workspace.pointer + worker &* 2 &* blockSize, dColumns = columns + blockSize
+        let dW: UnsafeMutablePointer<Float>? = worker == 0 ? dWeight : partials.map { $0.pointer + (worker - 1) &* g.weightCount }
+        if let dInput {
+            let dImage = dInput + n &* g.inputImageSize
+            if !accumulate { dImage.update(repeating: 0, count: g.inputImageSize) }
+            if g.isPointwise {
+                for grp in 0 ..< g.groups {
+                    sgemm(transposeA: true, m: k, n: plane, k: m, a: weight + grp &* m &* k, lda: k,
+                          b: dOut + grp &* m &* plane, ldb: plane, beta: 1,
+                          c: dImage + grp &* groupChannels &* plane, ldc: plane)
+                }
+            }
+        }
+        if g.isPointwise {
+            if let dW {
+                for grp in 0 ..< g.groups {
+                    sgemm(transposeB: true, m: m, n: k, k: plane, a: dOut + grp &* m &* plane, lda: plane,
+                          b: image + grp &* groupChannels &* plane, ldb: plane, beta: 1,
+                          c: dW + grp &* m &* k, ldc: k)
+                }
+            }
+            return
+        }
+        var r0 = 0
+        while r0 < g.outputHeight {
+            let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
+            if let dW {
+                im2col(image: image, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, columns: columns, ld: b)
+                for grp in 0 ..< g.groups {
+                    sgemm(transposeB: true, m: m, n: k, k: b, a: dOut + grp &* m &* plane + r0 &* ow, lda: plane,
+                          b: columns + grp &* k &* b, ldb: b, beta: 1, c: dW + grp &* m &* k, ldc: k)
+                }
+            }
+            if let dInput {
+                for grp in 0 ..< g.groups {
+                    sgemm(transposeA: true, m: k, n: b, k: m, a: weight + grp &* m &* k, lda: k,
+                          b: dOut + grp &* m &* plane + r0 &* ow, ldb: plane,
+                          c: dColumns + grp &* k &* b, ldc: b)
+                }
+                col2im(columns: dColumns, ld: b, channels: g.inputChannels, geometry: g, rows: r0 ..< r1,
+                       image: dInput + n &* g.inputImageSize)
+            }
+            r0 = r1
+        }
+    }
+    if let dWeight, let partials {
+        for w in 0 ..< workers - 1 {
+            let p = partials.pointer + w &* g.weightCount
+            for i in 0 ..< g.weightCount { dWeight[i] += p[i] }
+        }
+    }
+}

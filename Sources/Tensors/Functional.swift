@@ -1,0 +1,82 @@
+import Foundation
+import ImageCore
+
+// Tensor-level forward operations for inference (no gradients): thin, shape-checked wrappers
+// around the flat-buffer kernels. The autograd versions live in the NN module.
+
+/// 2-D convolution (cross-correlation) with optional bias and fused activation.
+///
+///     input (N, C, H, W), weight (OC, C/groups, KH, KW), bias (OC) -> (N, OC, OH, OW)
+///     OH = (H + 2·padding − dilation·(KH − 1) − 1) / stride + 1
+///
+/// Equals PyTorch `F.conv2d(input, weight, bias, stride, padding, dilation, groups)` followed by
+/// the activation. Shape mismatches are programmer errors (precondition with both shapes).
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1, activation: Activation = .identity) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4,
+                 "conv2d needs a rank-4 input (N, C, H, W) and weight (OC, C/groups, KH, KW), got \(input.shape) and \(weight.shape)")
+    precondition(weight.shape[1] * groups == input.shape[1],
+                 "conv2d weight \(weight.shape) expects \(weight.shape[1] * groups) input channels (groups \(groups)), input has \(input.shape[1])")
+    if let bias { precondition(bias.count == weight.shape[0], "conv2d bias has \(bias.count) values for \(weight.shape[0]) output channels") }
+    let g = Conv2dGeometry(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
+                           inputWidth: input.shape[3], outputChannels: weight.shape[0],
+                           kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                           strideY: stride, strideX: stride, paddingY: padding, paddingX: padding,
+                           dilationY: dilation, dilationX: dilation, groups: groups)
+    var out = Tensor.uninitialized(shape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth])
+    input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { y in
+                if let bias {
+                    bias.withUnsafeBufferPointer { b in
+                        conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
+                                      output: y.baseAddress!, geometry: g, activation: activation)
+                    }
+                } else {
+                    conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
+                                  output: y.baseAddress!, geometry: g, activation: activation)
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Max pooling with a square window; `stride` defaults to `kernelSize` (PyTorch's default),
+/// padded positions never win. `(N, C, H, W) -> (N, C, (H + 2p − k)/s + 1, …)`.
+public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+    precondition(input.rank == 4, "maxPool2d needs a rank-4 (N, C, H, W) input, got \(input.shape)")
+    let g = Pool2dGeometry(batch: input.shape[0], channels: input.shape[1], inputHeight: input.shape[2],
+                           inputWidth: input.shape[3], kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding)
+    var out = Tensor.uninitialized(shape: [g.batch, g.channels, g.outputHeight, g.outputWidth])
+    input.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { y in
+            maxPool2dForward(input: x.baseAddress!, output: y.baseAddress!, argmax: nil, geometry: g)
+        }
+    }
+    return out
+}
+
+/// Average pooling with a square window (padding excluded from the divisor); `stride` defaults to `kernelSize`.
+public func avgPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+    precondition(input.rank == 4, "avgPool2d needs a rank-4 (N, C, H, W) input, got \(input.shape)")
+    let g = Pool2dGeometry(batch: input.shape[0], channels: input.shape[1], inputHeight: input.shape[2],
+                           inputWidth: input.shape[3], kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding)
+    var out = Tensor.uninitialized(shape: [g.batch, g.channels, g.outputHeight, g.outputWidth])
+    input.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { y in
+            avgPool2dForward(input: x.baseAddress!, output: y.baseAddress!, geometry: g)
+        }
+    }
+    return out
+}
+
+/// `max(x, 0)` elementwise.
+public func relu(_ input: Tensor) -> Tensor { activation(input, .relu) }
+
+/// Any `Activation` elementwise.
+public func activation(_ input: Tensor, _ activation: Activation) -> Tensor {
+    var out = input
+    out.withUnsafeMutableBufferPointer { activationForward($0.baseAddress!, count: $0.count, activation: activation) }
+    return out
+}

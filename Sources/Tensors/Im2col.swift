@@ -1,0 +1,92 @@
+import Foundation
+
+// im2col / col2im: the data rearrangement that turns a convolution into one matrix product.
+//
+// One image (C, H, W) becomes the column matrix (C·KH·KW, OH·OW): row r = (c·KH + i)·KW + j holds,
+// for every output pixel (y, x), the input value in[c, y·sy − py + i·dy, x·sx − px + j·dx] (zero
+// outside). The matrix is written with row stride `ld` ≥ OH·OW, so several images can be laid side
+// by side in one wide matrix (image n starting at column n·OH·OW) and multiplied in a single sgemm.
+// The forward product is then out (OC, OH·OW) = weight (OC, C·KH·KW) · columns — no transposes.
+
+/// Valid output-column range `[start, end)` for kernel offset `offset = j·dx − px`:
+/// those `x` with `0 ≤ x·s + offset < width`.
+@inline(__always)
+func validRange(offset: Int, stride: Int, inputExtent: Int, outputExtent: Int) -> (Int, Int) {
+    // start = ceil(−offset / stride) clamped at 0; end = floor((extent − 1 − offset) / stride) + 1 clamped.
+    let start = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+    let last = inputExtent - 1 - offset
+    let end = last < 0 ? 0 : min(outputExtent, last / stride + 1)
+    return (min(start, end), end)
+}
+
+/// image (C, H, W) of `channels` channels -> columns (channels·KH·KW, R·OW) with row stride `ld`,
+/// for the output rows `rows` (R = rows.count; all OH rows by default), column 0 being output
+/// pixel (rows.lowerBound, 0). Uses the geometry's spatial parameters; `channels` may be a group's share.
+public func im2col(image: UnsafePointer<Float>, channels: Int, geometry g: Conv2dGeometry,
+                   rows: Range<Int>? = nil, columns: UnsafeMutablePointer<Float>, ld: Int) {
+    let h = g.inputHeight, w = g.inputWidth, ow = g.outputWidth
+    let rows = rows ?? 0 ..< g.outputHeight
+    let r0 = rows.lowerBound, oh = rows.upperBound
+    let kh = g.kernelHeight, kw = g.kernelWidth, sy = g.strideY, sx = g.strideX
+    for c in 0 ..< channels {
+        let plane = image + c &* h &* w
+        for i in 0 ..< kh {
+            let offY = i &* g.dilationY &- g.paddingY
+            let (yStart, yEnd) = validRange(offset: offY, stride: sy, inputExtent: h, outputExtent: oh)
+            for j in 0 ..< kw {
+                let row = columns + ((c &* kh &+ i) &* kw &+ j) &* ld - r0 &* ow
+                let offX = j &* g.dilationX &- g.paddingX
+                let (xStart, xEnd) = validRange(offset: offX, stride: sx, inputExtent: w, outputExtent: ow)
+                let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
+                if y0 > r0 { (row + r0 &* ow).update(repeating: 0, count: (y0 &- r0) &* ow) }
+                for y in y0 ..< y1 {
+                    let dst = row + y &* ow
+                    let src = plane + ((y &* sy &+ offY) &* w &+ offX)
+                    if xStart > 0 { dst.update(repeating: 0, count: xStart) }
+                    if sx == 1 {
+                        if xEnd > xStart { (dst + xStart).update(from: src + xStart, count: xEnd &- xStart) }
+                    } else {
+                        var x = xStart
+                        while x < xEnd { dst[x] = src[x &* sx]; x &+= 1 }
+                    }
+                    if xEnd < ow { (dst + xEnd).update(repeating: 0, count: ow &- xEnd) }
+                }
+                if y1 < oh { (row + y1 &* ow).update(repeating: 0, count: (oh &- y1) &* ow) }
+            }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: columns (channels·KH·KW, R·OW) with row stride `ld`, for output rows
+/// `rows`, are scattered and **added** into image (channels, H, W). Zero the image first for a
+/// plain (non-accumulating) result.
+public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geometry g: Conv2dGeometry,
+                   rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>) {
+    let h = g.inputHeight, w = g.inputWidth, ow = g.outputWidth
+    let rows = rows ?? 0 ..< g.outputHeight
+    let r0 = rows.lowerBound, oh = rows.upperBound
+    let kh = g.kernelHeight, kw = g.kernelWidth, sy = g.strideY, sx = g.strideX
+    for c in 0 ..< channels {
+        let plane = image + c &* h &* w
+        for i in 0 ..< kh {
+            let offY = i &* g.dilationY &- g.paddingY
+            let (yStart, yEnd) = validRange(offset: offY, stride: sy, inputExtent: h, outputExtent: oh)
+            for j in 0 ..< kw {
+                let row = columns + ((c &* kh &+ i) &* kw &+ j) &* ld - r0 &* ow
+                let offX = j &* g.dilationX &- g.paddingX
+                let (xStart, xEnd) = validRange(offset: offX, stride: sx, inputExtent: w, outputExtent: ow)
+                let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
+                for y in y0 ..< y1 {
+                    let src = row + y &* ow
+                    let dst = plane + ((y &* sy &+ offY) &* w &+ offX)
+                    var x = xStart
+                    if sx == 1 {
+                        while x < xEnd { dst[x] += src[x]; x &+= 1 }
+                    } else {
+                        while x < xEnd { dst[x &* sx] += src[x]; x &+= 1 }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+/// The optimised im2col + sgemm convolution against the naive twin, on odd sizes.
+@Suite("Convolution forward", .serialized)
+struct ConvolutionForwardTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var kernel: Int, stride: Int, padding: Int, dilation: Int, groups: Int
+        var description: String { "k\(kernel) s\(stride) p\(padding) d\(dilation) g\(groups)" }
+    }
+
+    static let cases: [Case] = {
+        var out: [Case] = []
+        for k in [1, 3] { for s in [1, 2] { for p in 0 ... 2 { for d in [1, 2] where !(k == 1 && d == 2) {
+            out.append(Case(kernel: k, stride: s, padding: p, dilation: d, groups: 1))
+        } } } }
+        out.append(Case(kernel: 5, stride: 2, padding: 2, dilation: 1, groups: 1))
+        out.append(Case(kernel: 3, stride: 1, padding: 1, dilation: 1, groups: 3))
+        out.append(Case(kernel: 3, stride: 2, padding: 0, dilation: 1, groups: 3))
+        out.append(Case(kernel: 1, stride: 1, padding: 0, dilation: 1, groups: 3))
+        return out
+    }()
+
+    @Test("matches the naive loops (N 2, 3→6 channels, 7×9 input, bias)", arguments: cases)
+    func matchesNaive(c: Case) {
+        let x = Ref.random([2, 3, 7, 9], seed: 1)
+        let w = Ref.random([6, 3 / c.groups, c.kernel, c.kernel], seed: 2)
+        let b = Ref.random([6], seed: 3)
+        let expected = Ref.conv2d(x, w, b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        let got = conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        #expect(got.shape == expected.shape)
+        #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
+    }
+
+    @Test("fused ReLU equals ReLU of the plain result; parallel-over-batch equals serial")
+    func fusedAndParallel() {
+        let x = Ref.random([3, 4, 11, 5], seed: 4), w = Ref.random([5, 4, 3, 3], seed: 5), b = Ref.random([5], seed: 6)
+        let plain = conv2d(x, weight: w, bias: b, padding: 1)
+        let fused = conv2d(x, weight: w, bias: b, padding: 1, activation: .relu)
+        #expect(fused == relu(plain))
+        #expect(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0.5 })
+        let g = Conv2dGeometry(batch: 3, inputChannels: 4, inputHeight: 11, inputWidth: 5, outputChannels: 5, kernelSize: 3, padding: 1)
+        var par = Tensor(shape: plain.shape)
+        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
+            par.withUnsafeMutableBufferPointer { yp in
+                conv2dForward(input: xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!,
+                              output: yp.baseAddress!, geometry: g, parallelOverBatch: true)
+            }
+        } } }
+        #expect(par.maxAbsDifference(plain) < 1e-6)
+    }
+
+    @Test("row blocks give the same result as one block")
+    func rowBlocks() {
+        let x = Ref.random([1, 2, 13, 6], seed: 7), w = Ref.random([3, 2, 3, 3], seed: 8)
+        let whole = conv2d(x, weight: w, stride: 1, padding: 2, dilation: 2)
+        convolutionWorkspaceFloatsForTesting = 2 * 9 * 6 * 2  // two output rows per block
+        defer { convolutionWorkspaceFloatsForTesting = nil }
+        let blocked = conv2d(x, weight: w, stride: 1, padding: 2, dilation: 2)
+        #expect(blocked.maxAbsDifference(whole) < 1e-6)
+        #expect(Ref.maxError(blocked, Ref.conv2d(x, w, nil, stride: 1, padding: 2, dilation: 2)) < 1e-5)
+    }
+
+    @Test("AlexNet's first layer shape: 11×11 stride 4 padding 2 on 3×64×64 gives 64×15×15")
+    func alexShape() {
+        let x = Ref.random([1, 3, 64, 64], seed: 9), w = Ref.random([8, 3, 11, 11], seed: 10)
+        let y = conv2d(x, weight: w, stride: 4, padding: 2)
+        #expect(y.shape == [1, 8, 15, 15])
+        #expect(Ref.maxError(y, Ref.conv2d(x, w, nil, stride: 4, padding: 2)) < 1e-5)
+    }
+}
+
+@Suite("Pooling, padding and activations (forward)")
+struct PoolingForwardTests {
+    @Test("max pool matches the naive loops", arguments: [(3, 2, 0), (3, 1, 0), (2, 2, 0), (3, 2, 1)])
+    func maxPool(k: Int, s: Int, p: Int) {
+        let x = Ref.random([2, 3, 9, 7], seed: 11)
+        let y = maxPool2d(x, kernelSize: k, stride: s, padding: p)
+        #expect(y == Ref.maxPool(x, k: k, s: s, p: p))
+    }
+
+    @Test("average pool of a known ramp")
+    func avgPool() {
+        let x = Tensor(shape: [1, 1, 2, 4], scalars: [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(avgPool2d(x, kernelSize: 2).scalars == [3.5, 5.5])
+        // 3×3 window, stride 2, padding 1: corners average only the in-image positions.
+        #expect(avgPool2d(x, kernelSize: 3, stride: 2, padding: 1).scalars == [3.5, 5])
+    }
+
+    @Test("pad2d modes on a row", arguments: [
+        (PaddingMode.zero, [0, 0, 1, 2, 3, 4, 0] as [Float]),
+        (.reflect, [3, 2, 1, 2, 3, 4, 3]),
+        (.symmetric, [2, 1, 1, 2, 3, 4, 4]),
+        (.replicate, [1, 1, 1, 2, 3, 4, 4]),
+    ])
+    func padding(mode: PaddingMode, expected: [Float]) {
+        let x = Tensor(shape: [1, 1, 1, 4], scalars: [1, 2, 3, 4])
+        #expect(pad2d(x, top: 0, bottom: 0, left: 2, right: 1, mode: mode).scalars == expected)
+    }
+
+    @Test("relu and sigmoid values")
+    func activations() {
+        let x = Tensor(shape: [4], scalars: [-2, -0.5, 0, 3])
+        #expect(relu(x).scalars == [0, 0, 0, 3])
+        let s = activation(x, .sigmoid).scalars
+        #expect(abs(s[0] - 0.11920292) < 1e-7 && s[2] == 0.5 && abs(s[3] - 0.95257413) < 1e-7)
+        #expect(activation(x, .leakyRelu(slope: 0.2)).scalars == [-0.4, -0.1, 0, 3])
+    }
+}

@@ -61,12 +61,16 @@ struct Restore: ParsableCommand {
     @Option(help: "landweber step size τ, in (0, 2).")
     var step = 1.0
 
+    @Option(help: "Stop the RL methods early once the relative change of the estimate falls below this (e.g. 1e-4).")
+    var stopTolerance: Double?
+
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")
     var range: RangePolicy = .clip
 
     func validate() throws {
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
         if let nsr, !(nsr >= 0) { throw ValidationError("--nsr must be ≥ 0 (got \(nsr)).") }
+        if let stopTolerance, !(stopTolerance > 0) { throw ValidationError("--stop-tolerance must be > 0 (got \(stopTolerance)).") }
         guard ImageFormat(fileExtensionOf: output) != nil else {
             throw ValidationError("--output must end in .png, .jpg or .jpeg (got '\(output)').")
         }
@@ -77,7 +81,8 @@ struct Restore: ParsableCommand {
         let blurred = try readImage(at: input)
         let start = Date()
         let restored = try method.restore(blurred, psf: kernel, nsr: nsr, lambda: lambda, iterations: iterations,
-                                          damping: damping, tvWeight: tvWeight, step: step, border: border)
+                                          damping: damping, tvWeight: tvWeight, step: step, border: border,
+                                          stopTolerance: stopTolerance)
         let seconds = Date().timeIntervalSince(start)
         try writeRestored(restored, to: output, policy: range)
         print(String(format: "%@ with %@ (%d×%d kernel), border %@: %.3f s → %@", method.rawValue, kernel.spec,
@@ -112,17 +117,17 @@ enum ClassicalMethod: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     func restore(_ blurred: Image, psf: PSF, nsr: Double? = nil, lambda: Double? = nil, iterations: Int? = nil,
                  damping: Double? = nil, tvWeight: Double = 0.002, step: Double = 1,
-                 border: BorderHandling = .reflect) throws -> Image {
+                 border: BorderHandling = .reflect, stopTolerance: Double? = nil) throws -> Image {
         let n = iterations ?? 30
         switch self {
         case .wiener: return try Deconvolution.wiener(blurred, psf: psf, noiseToSignal: nsr, border: border)
         case .tikhonov: return try Deconvolution.tikhonov(blurred, psf: psf, lambda: lambda, border: border)
-        case .rl: return try richardsonLucy(blurred, psf: psf, iterations: n, border: border)
+        case .rl: return try richardsonLucy(blurred, psf: psf, iterations: n, stopTolerance: stopTolerance, border: border)
         case .rlDamped:
             let threshold = damping ?? max(3 * estimateNoiseSigma(blurred), 1e-3)
-            return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .damped(threshold: threshold), border: border)
-        case .rlTV: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .totalVariation(weight: tvWeight), border: border)
-        case .rlAccel: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .accelerated, border: border)
+            return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .damped(threshold: threshold), stopTolerance: stopTolerance, border: border)
+        case .rlTV: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .totalVariation(weight: tvWeight), stopTolerance: stopTolerance, border: border)
+        case .rlAccel: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .accelerated, stopTolerance: stopTolerance, border: border)
         case .landweber: return try Deconvolution.landweber(blurred, psf: psf, iterations: iterations ?? 100, stepSize: step, border: border)
         }
     }

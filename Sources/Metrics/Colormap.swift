@@ -17,6 +17,8 @@ public struct Colormap: Sendable, Equatable {
     /// Black → white.
     public static let gray = Colormap(name: "gray", entries: (0 ..< 256).map { SIMD3(repeating: Float($0) / 255) })
 
+    /// A colour map from evenly spaced entries (first = 0, last = 1), components in [0, 1].
+    /// - Precondition: at least two entries.
     public init(name: String, entries: [SIMD3<Float>]) {
         precondition(entries.count >= 2, "A colormap needs at least two entries, got \(entries.count)")
         self.name = name

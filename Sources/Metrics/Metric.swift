@@ -60,9 +60,10 @@ public enum MetricRegistry {
 // MARK: - Input validation shared by all metrics
 
 /// Checks a reference/test pair before scoring: equal channel counts and sizes, every value
-/// finite, and both sides at least `minimumSide` pixels.
+/// finite (unless `checkFinite` is false: callers whose result is non-finite exactly when an input
+/// is, like PSNR, check afterwards), and both sides at least `minimumSide` pixels.
 func validatePair(_ reference: Image, _ test: Image, metric: String,
-                  minimumSide: Int = 1, reason: String = "") throws {
+                  minimumSide: Int = 1, reason: String = "", checkValues: Bool = true) throws {
     guard reference.channels == test.channels else {
         throw MetricsError.channelMismatch(metric: metric, reference: reference.channels, test: test.channels)
     }
@@ -70,8 +71,10 @@ func validatePair(_ reference: Image, _ test: Image, metric: String,
         throw MetricsError.sizeMismatch(metric: metric, reference: reference.shapeDescription,
                                         test: test.shapeDescription)
     }
-    try checkFinite(reference, metric: metric, name: "reference")
-    try checkFinite(test, metric: metric, name: "test")
+    if checkValues {
+        try checkFinite(reference, metric: metric, name: "reference")
+        try checkFinite(test, metric: metric, name: "test")
+    }
     if reference.height < minimumSide || reference.width < minimumSide {
         throw MetricsError.imageTooSmall(metric: metric, width: reference.width, height: reference.height,
                                          minimum: minimumSide, reason: reason)

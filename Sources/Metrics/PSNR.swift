@@ -41,7 +41,8 @@ public struct PSNR: Metric {
     /// - Throws: `MetricsError` for mismatched or non-finite images, or a crop that leaves nothing.
     public func meanSquaredError(reference: Image, test: Image) throws -> Double {
         try validatePair(reference, test, metric: displayName, minimumSide: 2 * borderCrop + 1,
-                         reason: "a \(borderCrop)-pixel border is excluded on each side")
+                         reason: "a \(borderCrop)-pixel border is excluded on each side",
+                         checkValues: borderCrop > 0)   // uncropped: detected from the sum below
         let r = try planes(of: reference, colour: colour, metric: displayName)
         let t = try planes(of: test, colour: colour, metric: displayName)
         let h = r.height, w = r.width, b = borderCrop
@@ -76,6 +77,11 @@ public struct PSNR: Metric {
             }
         }
         let total = rowSums.reduce(0, +)
+        if !total.isFinite {
+            // A NaN or infinity in either image (finite Floats cannot overflow the Double sum): name it.
+            try checkFinite(reference, metric: displayName, name: "reference")
+            try checkFinite(test, metric: displayName, name: "test")
+        }
         let count = r.channels * (h - 2 * b) * (w - 2 * b)
         return total / Double(count)
     }

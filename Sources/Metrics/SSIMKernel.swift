@@ -46,12 +46,11 @@ func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, wi
             let tp = tapBuffer.baseAddress!
             parallelFor(bands) { band in
                 let r0 = band * bandRows, r1 = min(outH, r0 + bandRows)
-                let rowWidth = width + 8                      // products rows
-                let ringWidth = outW                          // filtered rows
+                let rowWidth = width, ringWidth = outW        // product rows, filtered rows
                 let scratchCount = 5 * rowWidth + 2 * k * 5 * ringWidth + 5 * ringWidth + 2 * ringWidth
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                 scratch.initialize(repeating: 0, count: scratchCount)
-                                defer { scratch.deallocate() }
+                defer { scratch.deallocate() }
                 let products = scratch
                 let ring = products + 5 * rowWidth
                 let stats = ring + 2 * k * 5 * ringWidth
@@ -66,9 +65,9 @@ func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, wi
                         let a = xr[j] - offset, b = yr[j] - offset
                         pa[j] = a; pb[j] = b; paa[j] = a * a; pbb[j] = b * b; pab[j] = a * b
                     }
-                    // 2. Horizontal filter into ring slot i mod k.
-                    // Ring of 2k slots: row i goes to slots i mod k and (i mod k) + k, so that input rows
-                    // r … r+k−1 are always k consecutive slots (one base pointer for the vertical pass).
+                    // 2. Horizontal filter into the ring of 2k slots: row i goes to slots i mod k and
+                    //    (i mod k) + k, so input rows r … r+k−1 are always k consecutive slots (one base
+                    //    pointer for the vertical pass).
                     let slotStride = 5 &* ringWidth
                     let slot = ring + (i % k) &* slotStride
                     for m in 0 ..< 5 {

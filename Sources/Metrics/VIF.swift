@@ -12,7 +12,9 @@ import ImageCore
 ///
 /// Colour: by default VIFp of luma (BT.601) — one number that follows perceived detail and costs a
 /// third; `.channels` gives the mean of per-channel VIFp (what sewar's `vifp` returns for RGB).
-/// VIFp(x, x) = 1; needs sides ≥ 41 pixels so that every scale holds its window.
+/// VIFp(x, x) = 1; needs sides ≥ 41 pixels so that every scale holds its window. A reference without
+/// any structure (σx² < ε everywhere, e.g. constant) carries no information and VIFp is 0/0: reported
+/// as 1 when the test plane is identical and 0 otherwise (sewar returns NaN).
 ///
 /// [1] H. R. Sheikh, A. C. Bovik, "Image information and visual quality", IEEE TIP 15(2), 2006.
 public struct VIF: Metric {

@@ -41,7 +41,7 @@ func vifScale(x: UnsafePointer<Double>, y: UnsafePointer<Double>, height: Int, w
                 let scratchCount = 5 * rowWidth + 2 * k * 5 * ringWidth + 5 * ringWidth + 2 * ringWidth
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: scratchCount)
                 scratch.initialize(repeating: 0, count: scratchCount)
-                                defer { scratch.deallocate() }
+                defer { scratch.deallocate() }
                 let products = scratch
                 let ring = products + 5 * rowWidth
                 let stats = ring + 2 * k * 5 * ringWidth

@@ -56,6 +56,13 @@ struct PropertyTests {
         #expect(light < 1 && heavy < light && heavy > 0)
     }
 
+    @Test("VIF of a constant reference (no information, 0/0) is 1 for an identical test image, else 0")
+    func vifFlatReference() throws {
+        let flat = Image(channels: 1, height: 48, width: 50, value: 0.4)
+        #expect(try VIF().score(reference: flat, test: flat) == 1)
+        #expect(try VIF().score(reference: flat, test: noisy(flat, sigma: 0.05, seed: 13)) == 0)
+    }
+
     @Test("ST-LPIPS(x, x) = 0; a one-pixel shift scores far below a blur of similar PSNR")
     func stlpipsIdentity() throws {
         let metric = try loadSTLPIPS()

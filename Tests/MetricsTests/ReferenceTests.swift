@@ -32,6 +32,15 @@ struct ReferenceTests {
         #expect(abs(uniform - pair.values["ssim_uniform"]!) <= 1e-5)
     }
 
+    @Test("the full SSIM map (borders mirrored as SciPy 'reflect') has scikit-image's full=True mean within 1e-5",
+          arguments: referencePairs)
+    func ssimMapMatches(pair: ReferencePair) throws {
+        let (r, t) = try pair.images()
+        let map = try SSIM().map(reference: r, test: t)
+        let mean = map.sum / Double(map.pixels.count)
+        #expect(abs(mean - pair.values["ssim_full_map_mean"]!) <= 1e-5)
+    }
+
     @Test("MS-SSIM equals tf.image.ssim_multiscale within 1e-5 and its float64 twin within 1e-6",
           arguments: referencePairs)
     func msssimMatches(pair: ReferencePair) throws {

@@ -17,6 +17,8 @@ PNG (the Swift tests read them with ImageIO: value = stored / 255 as float32) an
                                 channel_axis=-1 for colour)
   ssim_uniform                  skimage.metrics.structural_similarity(ref, test, data_range=1.0,
                                 channel_axis=-1 for colour)   (its default: 7x7 uniform, sample covariance)
+  ssim_full_map_mean            mean of the full=True SSIM map (Gaussian variant, borders included:
+                                checks the map's border handling, SciPy mode 'reflect')
   ms_ssim, ms_ssim_luma         tf.image.ssim_multiscale(ref, test, max_val=1.0)  (float32 inside TF;
                                 `ms_ssim_float64` is a float64 NumPy twin of TF's algorithm, for information)
   vif, vif_channels             sewar.full_ref.vifp(255*luma(ref), 255*luma(test)) and
@@ -190,6 +192,8 @@ def main():
         v["ssim"] = structural_similarity(r, t, channel_axis=axis, **gauss)
         v["ssim_luma"] = structural_similarity(rl, tl, **gauss)
         v["ssim_uniform"] = structural_similarity(r, t, channel_axis=axis, data_range=1.0)
+        _, full = structural_similarity(r, t, channel_axis=axis, full=True, **gauss)
+        v["ssim_full_map_mean"] = float(np.mean(full))
         tr = tf.constant(r32 if colour else r32[..., None])
         tt = tf.constant(t32 if colour else t32[..., None])
         v["ms_ssim"] = float(tf.image.ssim_multiscale(tr, tt, max_val=1.0).numpy())
@@ -227,6 +231,8 @@ def main():
             "ssim": "skimage.metrics.structural_similarity(ref, test, data_range=1.0, gaussian_weights=True, "
                     "sigma=1.5, use_sample_covariance=False, channel_axis=-1)",
             "ssim_uniform": "skimage.metrics.structural_similarity(ref, test, data_range=1.0, channel_axis=-1)",
+            "ssim_full_map_mean": "numpy.mean(structural_similarity(..., gaussian_weights=True, sigma=1.5, "
+                                  "use_sample_covariance=False, full=True)[1])",
             "ms_ssim": "tf.image.ssim_multiscale(ref, test, max_val=1.0)",
             "vif": "sewar.full_ref.vifp(255 * luma(ref), 255 * luma(test))",
             "vif_channels": "sewar.full_ref.vifp(255 * ref, 255 * test)",

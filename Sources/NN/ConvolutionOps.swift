@@ -1,0 +1,107 @@
+import Foundation
+import Tensors
+
+// Differentiable convolutions: forward and backward side by side, both through the im2col + sgemm
+// kernels of the Tensors module. The fused activation's derivative is taken from the output.
+
+/// Where each convolution call site parallelises (see `BLASThreads`): true = `parallelFor` over
+/// the batch with single-threaded sgemm, false = images in turn with OpenBLAS's own threads.
+/// Chosen by measurement with `deblur bench nn` on 2 cores (see `ConvolutionSchedule.choose`).
+public enum ConvolutionSchedule {
+    /// The rule: split the batch when one image's sgemm is too small for OpenBLAS's threads to pay
+    /// off (the column count, output pixels per image, below `smallPlane`), otherwise let OpenBLAS
+    /// thread each large product. `DEBLUR_CONV_SCHEDULE=blas|batch` forces one strategy (benchmarks).
+    public static func parallelOverBatch(_ g: Conv2dGeometry) -> Bool {
+        if g.batch == 1 { return false }
+        switch forced {
+        case "blas": return false
+        case "batch": return true
+        default: return g.outputPlane < smallPlane
+        }
+    }
+
+    /// Output pixels per image below which the batch is split (measured, see the benchmark notes).
+    public nonisolated(unsafe) static var smallPlane = 0
+    static let forced = ProcessInfo.processInfo.environment["DEBLUR_CONV_SCHEDULE"] ?? ""
+}
+
+/// Differentiable 2-D convolution with optional bias and fused activation:
+/// `activation(conv(x, weight) + bias)`, PyTorch `F.conv2d` semantics.
+///
+///     x (N, C, H, W), weight (OC, C/groups, KH, KW), bias (OC) -> (N, OC, OH, OW)
+public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1, activation: Activation = .identity) -> Variable {
+    let xs = x.shape, ws = weight.shape
+    precondition(xs.count == 4 && ws.count == 4 && ws[1] * groups == xs[1],
+                 "conv2d: weight \(ws) with groups \(groups) does not fit input \(xs)")
+    if let bias { precondition(bias.shape == [ws[0]], "conv2d: bias \(bias.shape) should be [\(ws[0])]") }
+    let g = Conv2dGeometry(batch: xs[0], inputChannels: xs[1], inputHeight: xs[2], inputWidth: xs[3],
+                           outputChannels: ws[0], kernelHeight: ws[2], kernelWidth: ws[3],
+                           strideY: stride, strideX: stride, paddingY: padding, paddingX: padding,
+                           dilationY: dilation, dilationX: dilation, groups: groups)
+    let parallel = ConvolutionSchedule.parallelOverBatch(g)
+    var y = Tensor.uninitialized(shape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth])
+    let xv = x.value, wv = weight.value, bv = bias?.value
+    withExtendedLifetime((xv, wv, bv)) {
+        conv2dForward(input: xv.unsafePointer, weight: wv.unsafePointer, bias: bv?.unsafePointer,
+                      output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
+    }
+    return makeResult(y, [x, weight, bias]) { out in
+        var dy = out.grad!
+        let yv = out.value
+        if activation != .identity {
+            let p = dy.unsafeMutablePointer()
+            withExtendedLifetime(yv) {
+                activationBackward(output: yv.unsafePointer, dOutput: p, dInput: p, count: dy.count, activation: activation)
+            }
+        }
+        let xv = x.value, wv = weight.value
+        var targets = GradientTargets()
+        let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
+        withExtendedLifetime((xv, wv, dy)) {
+            conv2dBackward(input: xv.unsafePointer, weight: wv.unsafePointer, dOutput: dy.unsafePointer,
+                           dInput: dx, dWeight: dw, dBias: db, geometry: g, accumulate: false, parallelOverBatch: parallel)
+        }
+        targets.finish()
+    }
+}
+
+/// Differentiable transposed 2-D convolution with optional bias and fused activation,
+/// PyTorch `F.conv_transpose2d` semantics (weight `(Cin, Cout, K, K)`).
+///
+///     x (N, Cin, H, W) -> (N, Cout, (H − 1)·stride − 2·padding + dilation·(K − 1) + outputPadding + 1, …)
+public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, dilation: Int = 1, activation: Activation = .identity) -> Variable {
+    let xs = x.shape, ws = weight.shape
+    precondition(xs.count == 4 && ws.count == 4 && ws[0] == xs[1] && ws[2] == ws[3],
+                 "convTranspose2d: weight \(ws) does not fit input \(xs) (weight is (Cin, Cout, K, K))")
+    if let bias { precondition(bias.shape == [ws[1]], "convTranspose2d: bias \(bias.shape) should be [\(ws[1])]") }
+    let g = Conv2dGeometry.transposed(batch: xs[0], inputChannels: xs[1], inputHeight: xs[2], inputWidth: xs[3],
+                                      outputChannels: ws[1], kernelSize: ws[2], stride: stride, padding: padding,
+                                      outputPadding: outputPadding, dilation: dilation)
+    let parallel = ConvolutionSchedule.parallelOverBatch(g)
+    var y = Tensor.uninitialized(shape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth])
+    let xv = x.value, wv = weight.value, bv = bias?.value
+    withExtendedLifetime((xv, wv, bv)) {
+        convTranspose2dForward(input: xv.unsafePointer, weight: wv.unsafePointer, bias: bv?.unsafePointer,
+                               output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
+    }
+    return makeResult(y, [x, weight, bias]) { out in
+        var dy = out.grad!
+        let yv = out.value
+        if activation != .identity {
+            let p = dy.unsafeMutablePointer()
+            withExtendedLifetime(yv) {
+                activationBackward(output: yv.unsafePointer, dOutput: p, dInput: p, count: dy.count, activation: activation)
+            }
+        }
+        let xv = x.value, wv = weight.value
+        var targets = GradientTargets()
+        let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
+        withExtendedLifetime((xv, wv, dy)) {
+            convTranspose2dBackward(input: xv.unsafePointer, weight: wv.unsafePointer, dOutput: dy.unsafePointer,
+                                    dInput: dx, dWeight: dw, dBias: db, geometry: g, accumulate: false, parallelOverBatch: parallel)
+        }
+        targets.finish()
+    }
+}

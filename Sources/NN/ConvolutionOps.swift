@@ -12,7 +12,6 @@ public enum ConvolutionSchedule {
     /// off (the column count, output pixels per image, below `smallPlane`), otherwise let OpenBLAS
     /// thread each large product. `DEBLUR_CONV_SCHEDULE=blas|batch` forces one strategy (benchmarks).
     public static func parallelOverBatch(_ g: Conv2dGeometry) -> Bool {
-        if g.batch == 1 { return false }
         switch forced {
         case "blas": return false
         case "batch": return true
@@ -21,7 +20,7 @@ public enum ConvolutionSchedule {
     }
 
     /// Output pixels per image below which the batch is split (measured, see the benchmark notes).
-    public nonisolated(unsafe) static var smallPlane = 0
+    public nonisolated(unsafe) static var smallPlane = Int.max
     static let forced = ProcessInfo.processInfo.environment["DEBLUR_CONV_SCHEDULE"] ?? ""
 }
 
@@ -52,7 +51,11 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int
         if activation != .identity {
             let p = dy.unsafeMutablePointer()
             withExtendedLifetime(yv) {
-                activationBackward(output: yv.unsafePointer, dOutput: p, dInput: p, count: dy.count, activation: activation)
+                let y = yv.unsafePointer
+                forEachChunk(dy.count) { r in
+                    activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
+                                       count: r.count, activation: activation)
+                }
             }
         }
         let xv = x.value, wv = weight.value
@@ -92,7 +95,11 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
         if activation != .identity {
             let p = dy.unsafeMutablePointer()
             withExtendedLifetime(yv) {
-                activationBackward(output: yv.unsafePointer, dOutput: p, dInput: p, count: dy.count, activation: activation)
+                let y = yv.unsafePointer
+                forEachChunk(dy.count) { r in
+                    activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
+                                       count: r.count, activation: activation)
+                }
             }
         }
         let xv = x.value, wv = weight.value

@@ -11,7 +11,7 @@ public func add(_ a: Variable, _ b: Variable) -> Variable {
     let av = a.value, bv = b.value, p = y.unsafeMutablePointer()
     withExtendedLifetime((av, bv)) {
         let x1 = av.unsafePointer, x2 = bv.unsafePointer
-        for i in 0 ..< y.count { p[i] = x1[i] + x2[i] }
+        forEachChunk(y.count) { r in for i in r { p[i] = x1[i] + x2[i] } }
     }
     return makeResult(y, [a, b]) { out in
         if a.needsGrad { a.accumulateGrad(out.grad!) }
@@ -31,7 +31,7 @@ public func multiply(_ a: Variable, _ b: Variable) -> Variable {
     let av = a.value, bv = b.value, p = y.unsafeMutablePointer()
     withExtendedLifetime((av, bv)) {
         let x1 = av.unsafePointer, x2 = bv.unsafePointer
-        for i in 0 ..< y.count { p[i] = x1[i] * x2[i] }
+        forEachChunk(y.count) { r in for i in r { p[i] = x1[i] * x2[i] } }
     }
     return makeResult(y, [a, b]) { out in
         let dy = out.grad!
@@ -71,7 +71,8 @@ public func * (c: Float, x: Variable) -> Variable { scale(x, by: c) }
 /// sigmoid `dy·y(1 − y)`, tanh `dy·(1 − y²)` (see `activationBackward`).
 public func activation(_ x: Variable, _ f: Activation) -> Variable {
     var y = x.value
-    activationForward(y.unsafeMutablePointer(), count: y.count, activation: f)
+    let p = y.unsafeMutablePointer()
+    forEachChunk(y.count) { r in activationForward(p + r.lowerBound, count: r.count, activation: f) }
     return makeResult(y, [x]) { out in
         let dy = out.grad!, yv = out.value
         x.withGradBuffer { g, accumulate in
@@ -82,7 +83,11 @@ public func activation(_ x: Variable, _ f: Activation) -> Variable {
                     activationBackward(output: yv.unsafePointer, dOutput: dy.unsafePointer, dInput: t, count: dy.count, activation: f)
                     for i in 0 ..< dy.count { g[i] += t[i] }
                 } else {
-                    activationBackward(output: yv.unsafePointer, dOutput: dy.unsafePointer, dInput: g, count: dy.count, activation: f)
+                    let y = yv.unsafePointer, d = dy.unsafePointer
+                    forEachChunk(dy.count) { r in
+                        activationBackward(output: y + r.lowerBound, dOutput: d + r.lowerBound, dInput: g + r.lowerBound,
+                                           count: r.count, activation: f)
+                    }
                 }
             }
         }

@@ -14,7 +14,7 @@ private func pointwiseLoss(_ prediction: Variable, _ target: Tensor, name: Strin
     var total = 0.0
     withExtendedLifetime((pv, target)) {
         let p = pv.unsafePointer, t = target.unsafePointer
-        for i in 0 ..< n { total += Double(value(p[i] - t[i])) }
+        for i in 0 ..< n { total += Double(value(p[i] - t[i])) }  // one thread: keeps the Double sum order fixed
     }
     return makeResult(Tensor(shape: [1], scalars: [Float(total / Double(n))]), [prediction]) { out in
         let scale = out.grad![0] / Float(n)
@@ -22,7 +22,9 @@ private func pointwiseLoss(_ prediction: Variable, _ target: Tensor, name: Strin
         prediction.withGradBuffer { g, accumulate in
             withExtendedLifetime((pv, target)) {
                 let p = pv.unsafePointer, t = target.unsafePointer
-                if accumulate { for i in 0 ..< n { g[i] += scale * derivative(p[i] - t[i]) } } else { for i in 0 ..< n { g[i] = scale * derivative(p[i] - t[i]) } }
+                forEachChunk(n) { r in
+                    if accumulate { for i in r { g[i] += scale * derivative(p[i] - t[i]) } } else { for i in r { g[i] = scale * derivative(p[i] - t[i]) } }
+                }
             }
         }
     }

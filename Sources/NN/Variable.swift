@@ -47,7 +47,7 @@ public final class Variable {
         guard grad != nil else { grad = gradient; return }
         let src = gradient.unsafePointer
         let dst = grad!.unsafeMutablePointer()
-        withExtendedLifetime(gradient) { for i in 0 ..< gradient.count { dst[i] += src[i] } }
+        withExtendedLifetime(gradient) { forEachChunk(gradient.count) { r in for i in r { dst[i] += src[i] } } }
     }
 
     /// Gives `body` this variable's gradient buffer and whether it already holds a gradient

@@ -43,19 +43,37 @@ public enum BLASThreads {
     }
 
     /// Runs `body(worker, i)` for `i in 0..<count`: serially with OpenBLAS multi-threaded
-    /// (`parallelOverBatch == false`, worker always 0), or split into contiguous chunks over
-    /// `min(count, workerThreadCount)` `parallelFor` workers with OpenBLAS single-threaded.
+    /// (`parallelOverBatch == false`, worker always 0), or on `min(count, workerThreadCount)`
+    /// `parallelFor` workers with OpenBLAS single-threaded. Workers take the next item from a
+    /// shared counter (dynamic scheduling), so a worker slowed by another process on a shared
+    /// machine simply does fewer items instead of holding everyone back.
     /// `worker` indexes per-worker scratch space.
     public static func run(_ count: Int, parallelOverBatch: Bool, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let workers = min(count, workerThreadCount)
         if parallelOverBatch && workers > 1 {
             set(1)
+            let counter = ItemCounter()
             parallelFor(workers, threads: workers) { w in
-                for i in count * w / workers ..< count * (w + 1) / workers { body(w, i) }
+                while let i = counter.next(below: count) { body(w, i) }
             }
         } else {
             set(Self.count)
             for i in 0 ..< count { body(0, i) }
         }
+    }
+}
+
+/// A shared "next item" counter for dynamic scheduling (items are milliseconds long; a lock is cheap).
+final class ItemCounter: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = 0
+
+    func next(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < count else { return nil }
+        value += 1
+        return value - 1
     }
 }

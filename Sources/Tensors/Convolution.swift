@@ -31,41 +31,49 @@ func rowsPerBlock(_ g: Conv2dGeometry) -> Int {
 ///     output = activation(conv(input, weight) + bias)
 ///
 /// - Parameters:
-///   - parallelOverBatch: true runs images on `parallelFor` workers with single-threaded sgemm;
-///     false runs images in turn with OpenBLAS's threads (see `BLASThreads`).
+///   - parallelOverBatch: true spreads work items — (image, block of output rows) pairs, with
+///     blocks small enough that even one image gives every worker rows — over `parallelFor`
+///     workers with single-threaded sgemm, so im2col and the epilogue run in parallel too;
+///     false runs the items in turn with OpenBLAS's own threads (see `BLASThreads`).
 public func conv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
                           activation: Activation = .identity, parallelOverBatch: Bool = false) {
+    if isThinConvolution(g) {
+        thinConv2dForward(input: input, weight: weight, bias: bias, output: output, geometry: g, activation: activation)
+        return
+    }
     let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups
-    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth
-    let blockRows = rowsPerBlock(g)
-    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth, oh = g.outputHeight
+    let workers = parallelOverBatch ? workerThreadCount : 1
+    var blockRows = rowsPerBlock(g)
+    if workers > g.batch {  // too few images to share out: cut each into at least ⌈workers/N⌉ row blocks
+        blockRows = min(blockRows, max(1, oh / ((workers + g.batch - 1) / g.batch)))
+    }
+    let blocks = (oh + blockRows - 1) / blockRows
     let workspace = g.isPointwise ? nil : TensorStorage(uninitializedCount: workers * k * g.groups * blockRows * ow)
-    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
-        let image = input + n &* g.inputImageSize
+    BLASThreads.run(g.batch * blocks, parallelOverBatch: parallelOverBatch) { worker, item in
+        let n = item / blocks, r0 = item % blocks * blockRows, r1 = min(oh, r0 + blockRows), b = (r1 - r0) * ow
         let out = output + n &* g.outputImageSize
+        let columns: UnsafeMutablePointer<Float>, ldColumns: Int
         if g.isPointwise {
             // 1×1 stride-1 convolution: the input planes already are the column matrix.
-            for grp in 0 ..< g.groups {
-                sgemm(m: m, n: plane, k: k, a: weight + grp &* m &* k, lda: k,
-                      b: image + grp &* groupChannels &* plane, ldb: plane,
-                      c: out + grp &* m &* plane, ldc: plane)
-            }
+            columns = UnsafeMutablePointer(mutating: input + n &* g.inputImageSize + r0 &* ow)
+            ldColumns = plane
         } else {
-            let columns = workspace!.pointer + worker &* k &* g.groups &* blockRows &* ow
-            var r0 = 0
-            while r0 < g.outputHeight {
-                let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
-                im2col(image: image, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, columns: columns, ld: b)
-                for grp in 0 ..< g.groups {
-                    sgemm(m: m, n: b, k: k, a: weight + grp &* m &* k, lda: k,
-                          b: columns + grp &* k &* b, ldb: b,
-                          c: out + grp &* m &* plane + r0 &* ow, ldc: plane)
-                }
-                r0 = r1
-            }
+            columns = workspace!.pointer + worker &* k &* g.groups &* blockRows &* ow
+            ldColumns = b
+            im2col(image: input + n &* g.inputImageSize, channels: g.inputChannels, geometry: g, rows: r0 ..< r1,
+                   columns: columns, ld: b)
         }
-        biasActivationForward(out, bias: bias, batch: 1, channels: g.outputChannels, plane: plane, activation: activation)
+        for grp in 0 ..< g.groups {
+            sgemm(m: m, n: b, k: k, a: weight + grp &* m &* k, lda: k,
+                  b: columns + grp &* (g.isPointwise ? groupChannels &* plane : k &* b), ldb: ldColumns,
+                  c: out + grp &* m &* plane + r0 &* ow, ldc: plane)
+        }
+        for c in 0 ..< g.outputChannels {
+            biasActivationForward(out + c &* plane + r0 &* ow, bias: bias.map { $0 + c }, batch: 1, channels: 1,
+                                  plane: b, activation: activation)
+        }
     }
 }
 
@@ -80,6 +88,11 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
                            dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                            dBias: UnsafeMutablePointer<Float>?, geometry g: Conv2dGeometry,
                            accumulate: Bool = false, parallelOverBatch: Bool = false) {
+    if isThinConvolution(g) && g.paddingY <= g.dilationY * (g.kernelHeight - 1) && g.paddingX <= g.dilationX * (g.kernelWidth - 1) {
+        thinConv2dBackward(input: input, weight: weight, dOutput: dOutput, dInput: dInput, dWeight: dWeight, dBias: dBias,
+                           geometry: g, accumulate: accumulate)
+        return
+    }
     if let dBias {
         biasBackward(dOutput: dOutput, dBias: dBias, batch: g.batch, channels: g.outputChannels,
                      plane: g.outputPlane, accumulate: accumulate)

@@ -24,28 +24,34 @@ public func convTranspose2dForward(input: UnsafePointer<Float>, weight: UnsafePo
                                    activation: Activation = .identity, parallelOverBatch: Bool = false) {
     precondition(g.groups == 1, "Transposed convolution supports one group, got \(g.groups)")
     let k = g.patchSize, m = g.outputChannels, plane = g.outputPlane, ow = g.outputWidth
+    let taps = g.kernelHeight * g.kernelWidth, bigPlane = g.inputHeight * g.inputWidth
     let blockRows = rowsPerBlock(g)
-    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let workers = parallelOverBatch ? workerThreadCount : 1
+    // Work items: (image, range of big-side channels). col2im of one image's row blocks overlaps, so
+    // an image is never split by rows; with fewer images than workers its channels are split instead.
+    let chunks = workers > g.batch ? min(g.inputChannels, (workers + g.batch - 1) / g.batch) : 1
     let workspace = TensorStorage(uninitializedCount: workers * k * blockRows * ow)
-    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
+    BLASThreads.run(g.batch * chunks, parallelOverBatch: parallelOverBatch) { worker, item in
+        let n = item / chunks, chunk = item % chunks
+        let c0 = g.inputChannels * chunk / chunks, c1 = g.inputChannels * (chunk + 1) / chunks
         let small = input + n &* g.outputImageSize
-        let big = output + n &* g.inputImageSize
+        let big = output + n &* g.inputImageSize + c0 &* bigPlane
+        let rows = (c1 - c0) * taps
         if g.isPointwise {
-            sgemm(transposeA: true, m: k, n: plane, k: m, a: weight, lda: k, b: small, ldb: plane, c: big, ldc: plane)
+            sgemm(transposeA: true, m: rows, n: plane, k: m, a: weight + c0 &* taps, lda: k, b: small, ldb: plane, c: big, ldc: plane)
         } else {
-            big.update(repeating: 0, count: g.inputImageSize)
+            big.update(repeating: 0, count: (c1 - c0) &* bigPlane)
             let columns = workspace.pointer + worker &* k &* blockRows &* ow
             var r0 = 0
             while r0 < g.outputHeight {
                 let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
-                sgemm(transposeA: true, m: k, n: b, k: m, a: weight, lda: k, b: small + r0 &* ow, ldb: plane,
+                sgemm(transposeA: true, m: rows, n: b, k: m, a: weight + c0 &* taps, lda: k, b: small + r0 &* ow, ldb: plane,
                       c: columns, ldc: b)
-                col2im(columns: columns, ld: b, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, image: big)
+                col2im(columns: columns, ld: b, channels: c1 - c0, geometry: g, rows: r0 ..< r1, image: big)
                 r0 = r1
             }
         }
-        biasActivationForward(big, bias: bias, batch: 1, channels: g.inputChannels,
-                              plane: g.inputHeight * g.inputWidth, activation: activation)
+        biasActivationForward(big, bias: bias.map { $0 + c0 }, batch: 1, channels: c1 - c0, plane: bigPlane, activation: activation)
     }
 }
 

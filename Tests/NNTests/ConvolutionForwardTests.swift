@@ -33,6 +33,20 @@ struct ConvolutionForwardTests {
         #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
     }
 
+    @Test("thin layers (≤ 4 outputs, stride 1: the direct kernel) match the naive loops",
+          arguments: [(3, 3, 1, 1), (1, 3, 0, 1), (4, 5, 2, 1), (2, 3, 2, 2), (3, 3, 1, 1)])
+    func thin(oc: Int, k: Int, p: Int, d: Int) {
+        for batch in [1, 3] {
+            let x = Ref.random([batch, 5, 9, 21], seed: 40), w = Ref.random([oc, 5, k, k], seed: 41), b = Ref.random([oc], seed: 42)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 5, inputHeight: 9, inputWidth: 21, outputChannels: oc,
+                                   kernelSize: k, padding: p, dilation: d)
+            #expect(isThinConvolution(g))
+            let got = conv2d(x, weight: w, bias: b, padding: p, dilation: d, activation: .sigmoid)
+            let expected = activation(Ref.conv2d(x, w, b, stride: 1, padding: p, dilation: d), .sigmoid)
+            #expect(Ref.maxError(got, expected) < 1e-5, "oc \(oc) k \(k) p \(p) d \(d) N \(batch)")
+        }
+    }
+
     @Test("fused ReLU equals ReLU of the plain result; parallel-over-batch equals serial")
     func fusedAndParallel() {
         let x = Ref.random([3, 4, 11, 5], seed: 4), w = Ref.random([5, 4, 3, 3], seed: 5), b = Ref.random([5], seed: 6)

@@ -27,6 +27,15 @@ struct GradientTests {
         ConvCase(kernel: 1, stride: 1, padding: 0, dilation: 1, groups: 2, split: false),
     ]
 
+    @Test("thin conv2d (3 outputs, direct kernel): dInput, dWeight, dBias", arguments: [(3, 1, 1), (3, 0, 1), (3, 2, 2), (5, 2, 1)])
+    func thinConv(k: Int, p: Int, d: Int) {
+        let x = Ref.random([2, 4, 6, 19], seed: 19), w = Ref.random([3, 4, k, k], seed: 20), b = Ref.random([3], seed: 21)
+        let r = GradientCheck.run([x, w, b], h: 0.25) { v in
+            conv2d(v[0], weight: v[1], bias: v[2], padding: p, dilation: d)
+        }
+        #expect(r.worst < gradientTolerance, "k\(k) p\(p) d\(d): worst \(r.worst)")
+    }
+
     @Test("conv2d: dInput, dWeight, dBias", arguments: convCases)
     func conv(c: ConvCase) {
         ConvolutionSchedule.smallPlane = c.split ? Int.max : 0

@@ -11,9 +11,14 @@ import ImageCore
 // Schedule: output rows are cut into blocks so one worker's column buffer stays under
 // `convolutionWorkspaceFloats`; the batch is handled as described at each `BLASThreads.run`.
 
-/// Largest im2col block per worker, in floats (16 MiB): big enough for long sgemm rows,
-/// small enough that a 4000×3000 inference never builds a gigabyte-sized column matrix.
-public let convolutionWorkspaceFloats = 1 << 22
+/// Largest im2col block per worker, in floats (4 MiB; `DEBLUR_IM2COL_FLOATS` overrides): small
+/// enough that a block is still in cache when sgemm packs it (measured on the 512² U-Net: 4 MiB
+/// blocks ran its 32-channel layers at ~170 GFLOP/s, 16 MiB blocks at ~145), large enough for long
+/// sgemm rows; and a 4000×3000 inference never builds a gigabyte-sized column matrix.
+public let convolutionWorkspaceFloats: Int = {
+    if let text = ProcessInfo.processInfo.environment["DEBLUR_IM2COL_FLOATS"], let n = Int(text), n > 0 { return n }
+    return 1 << 20
+}()
 
 /// Tests set this to force several row blocks on small inputs; nil in normal use.
 nonisolated(unsafe) var convolutionWorkspaceFloatsForTesting: Int?

@@ -13,7 +13,7 @@ struct BenchNN: ParsableCommand {
         commandName: "nn",
         abstract: "Time training and inference of the paper's autoencoder and a 3-level U-Net (compare: scripts/bench/keras_reference.py).")
 
-    @Option(help: "Timed training steps per architecture (after one warm-up step); the median step is reported.")
+    @Option(help: "Timed training steps per architecture (after one warm-up step); the median step is reported (0 skips training).")
     var steps = 6
 
     @Option(help: "Timed inference runs (after one warm-up run); the median is reported.")
@@ -39,12 +39,20 @@ struct BenchNN: ParsableCommand {
                 + "\"sgemm_gflops\": \(Self.f(sgemm))}")
             return
         }
-        print("Neural engine, \(BLASThreads.count) threads (OpenBLAS \(String(cString: openblas_get_corename()))); median of \(steps) training steps / \(runs) inference runs")
+        print("Neural engine, \(BLASThreads.count) threads (OpenBLAS \(BLASKernels.coreName) kernels); median of \(steps) training steps / \(runs) inference runs")
+        if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], BLASKernels.cpuAdvertisesAVX512(),
+           !["skylakex", "cooperlake", "sapphirerapids"].contains(forced.lowercased()) {
+            print("note: OPENBLAS_CORETYPE=\(forced) in the environment forces these kernels; this CPU has AVX-512,"
+                + " which OpenBLAS uses when the variable is unset")
+        }
         print(String(format: "sgemm 2048³ peak: %.1f GFLOP/s", sgemm))
         print("model         train img/s   inference                 peak RSS train / infer")
         print(String(format: "autoencoder   %10.1f   %8.1f img/s (b32)       %5.0f MB / %5.0f MB", ae.train, ae.infer, ae.trainMB, ae.inferMB))
         print(String(format: "unet          %10.1f   %8.3f s (1×512²)        %5.0f MB / %5.0f MB", unet.train, unet.infer, unet.trainMB, unet.inferMB))
-        if !noLayers { Self.layerTable(sgemm: sgemm) }
+        if !noLayers {
+            Self.layerTable(sgemm: sgemm)
+            Self.layerTable(sgemm: sgemm, inference: true)
+        }
     }
 
     static func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
@@ -129,7 +137,7 @@ struct BenchNN: ParsableCommand {
         let optimizer = Adam(parameters: parameters, learningRate: 1e-3)
         TensorStorage.drainRecycled()
         resetPeakMemory()
-        let stepTime = median(steps + 1, skipFirst: true) {
+        let stepTime = steps == 0 ? Double.nan : median(steps + 1, skipFirst: true) {
             let tape = Tape()
             let loss = mseLoss(model(tape.input(batch)), target: target)
             optimizer.zeroGrad()
@@ -205,7 +213,7 @@ extension BenchNN {
         var transposed: Bool
     }
 
-    static func layerSpecs() -> [LayerSpec] {
+    static func layerSpecs(inference: Bool = false) -> [LayerSpec] {
         func c(_ name: String, _ n: Int, _ ci: Int, _ size: Int, _ co: Int, k: Int = 3, s: Int = 1, p: Int = 1) -> LayerSpec {
             LayerSpec(name: name, geometry: Conv2dGeometry(batch: n, inputChannels: ci, inputHeight: size, inputWidth: size,
                                                           outputChannels: co, kernelSize: k, stride: s, padding: p), transposed: false)
@@ -214,6 +222,17 @@ extension BenchNN {
             LayerSpec(name: name, geometry: .transposed(batch: n, inputChannels: ci, inputHeight: size, inputWidth: size,
                                                         outputChannels: co, kernelSize: k, stride: 2, padding: p, outputPadding: op),
                       transposed: true)
+        }
+        if inference {  // the U-Net on one 512×512 image
+            return [
+                c("unet e1a 3→32 512²", 1, 3, 512, 32), c("unet e1b 32→32 512²", 1, 32, 512, 32),
+                c("unet e2a 32→64 256²", 1, 32, 256, 64), c("unet e2b 64→64 256²", 1, 64, 256, 64),
+                c("unet b1 64→128 128²", 1, 64, 128, 128), c("unet b2 128→128 128²", 1, 128, 128, 128),
+                t("unet up2 128→64 128²×2", 1, 128, 128, 64, k: 2, p: 0, op: 0), c("unet d2a 128→64 256²", 1, 128, 256, 64),
+                c("unet d2b 64→64 256²", 1, 64, 256, 64), t("unet up1 64→32 256²×2", 1, 64, 256, 32, k: 2, p: 0, op: 0),
+                c("unet d1a 64→32 512²", 1, 64, 512, 32), c("unet d1b 32→32 512²", 1, 32, 512, 32),
+                c("unet out 32→3 512² 1×1", 1, 32, 512, 3, k: 1, p: 0),
+            ]
         }
         return [
             c("ae conv1 3→64 128²/2", 32, 3, 128, 64, s: 2), c("ae conv2 64→128 64²/2", 32, 64, 64, 128, s: 2),
@@ -268,12 +287,14 @@ extension BenchNN {
         return (forward, backward)
     }
 
-    static func layerTable(sgemm: Double) {
-        print("\nConvolution layers at the training batch: GFLOP/s (% of sgemm peak) with OpenBLAS threads (blas)")
+    static func layerTable(sgemm: Double, inference: Bool = false) {
+        print(inference ? "\nU-Net convolution layers on one 512×512 image (forward is what inference runs)"
+                        : "\nConvolution layers at the training batch: GFLOP/s (% of sgemm peak) with OpenBLAS threads (blas)")
         print("and with parallelFor over the batch + 1-thread sgemm (batch); * = the schedule ConvolutionSchedule picks")
         print("layer                          fwd blas         fwd batch        bwd blas         bwd batch")
         var totalFlops = 0.0, totalChosen = 0.0
-        for spec in layerSpecs() {
+        var totalForward = 0.0
+        for spec in layerSpecs(inference: inference) {
             let flops = 2 * Double(spec.geometry.multiplyAdds)
             let blas = timeLayer(spec, parallelOverBatch: false), batch = timeLayer(spec, parallelOverBatch: true)
             let chosen = ConvolutionSchedule.parallelOverBatch(spec.geometry)
@@ -284,9 +305,10 @@ extension BenchNN {
                 + [cell(flops, blas.forward, !chosen), cell(flops, batch.forward, chosen),
                    cell(2 * flops, blas.backward, !chosen), cell(2 * flops, batch.backward, chosen)].joined(separator: "   "))
             totalFlops += 3 * flops
+            totalForward += chosen ? batch.forward : blas.forward
             totalChosen += chosen ? batch.forward + batch.backward : blas.forward + blas.backward
         }
-        print(String(format: "all layers, chosen schedule: %.1f GFLOP/s (%.0f%% of sgemm)", totalFlops / totalChosen / 1e9,
-                     100 * totalFlops / totalChosen / 1e9 / sgemm))
+        print(String(format: "all layers, chosen schedule: %.1f GFLOP/s (%.0f%% of sgemm); forward passes alone take %.3f s",
+                     totalFlops / totalChosen / 1e9, 100 * totalFlops / totalChosen / 1e9 / sgemm, totalForward))
     }
 }

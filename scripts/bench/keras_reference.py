@@ -8,7 +8,8 @@ of N inference runs after one warm-up run), on the same number of threads, in th
     python3 scripts/bench/keras_reference.py [--steps 6] [--runs 5] [--threads 2] [--skip-ours]
 
 Runs ours first (`.build/release/deblur bench nn --json`), then TensorFlow, and prints both with
-the ratio ours/TF. `--json` prints only TensorFlow's figures, with the same keys as ours:
+the ratio ours/TF. When OPENBLAS_CORETYPE is set in the environment (it forces OpenBLAS's kernel
+family, e.g. Haswell = AVX2 on an AVX-512 machine), ours also runs without it ("ours native"). `--json` prints only TensorFlow's figures, with the same keys as ours:
 {"autoencoder": {"train_images_per_second", "infer_images_per_second"},
  "unet": {"train_images_per_second", "infer_512_seconds"}, "sgemm_gflops"}
 where TensorFlow's "sgemm_gflops" is tf.linalg.matmul on 2048x2048 float32 (best of 4).
@@ -34,14 +35,19 @@ ap.add_argument("--json", action="store_true")
 args = ap.parse_args()
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ours = None
+ours = {}  # column label -> ours' JSON
 if not args.skip_ours and not args.json:
     deblur = os.path.join(root, ".build", "release", "deblur")
     if not os.path.exists(deblur):
         sys.exit("build first: swift build -c release (or pass --skip-ours)")
     cmd = [deblur, "bench", "nn", "--json", "--steps", str(args.steps), "--runs", str(args.runs)]
     env = dict(os.environ, DEBLUR_THREADS=str(args.threads))
-    ours = json.loads(subprocess.check_output(cmd, cwd=root, text=True, env=env).strip().splitlines()[-1])
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    runs = [(f"ours {forced}" if forced else "ours", env)]
+    if forced:  # also with OpenBLAS's own kernel choice (the environment forces a family)
+        runs.append(("ours native", {k: v for k, v in env.items() if k != "OPENBLAS_CORETYPE"}))
+    for label, e in runs:
+        ours[label] = json.loads(subprocess.check_output(cmd, cwd=root, text=True, env=e).strip().splitlines()[-1])
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
@@ -148,10 +154,12 @@ rows = [("autoencoder train (img/s)", "autoencoder", "train_images_per_second", 
         ("unet train (img/s)", "unet", "train_images_per_second", True),
         ("unet infer 1x512x512 (s)", "unet", "infer_512_seconds", False),
         ("sgemm / matmul 2048^3 (GFLOP/s)", "sgemm_gflops", None, True)]
-print(f"{'measure':34s} {'ours':>9s} {'TensorFlow':>11s} {'ours vs TF':>11s}")
+labels = list(ours)
+print(f"{'measure':34s}" + "".join(f"{l:>18s}" for l in labels) + f"{'TensorFlow':>12s}" + "".join(f"{l + ' vs TF':>18s}" for l in labels))
 for label, key, sub, higher in rows:
     t = tf_res[key] if sub is None else tf_res[key][sub]
-    o = (ours[key] if sub is None else ours[key][sub]) if ours else float("nan")
-    ratio = o / t if higher else t / o
-    print(f"{label:34s} {o:9.3f} {t:11.3f} {ratio:10.2f}x")
-print("(ratio > 1 means ours is better: faster throughput or lower latency)")
+    os_ = [ours[l][key] if sub is None else ours[l][key][sub] for l in labels]
+    ratios = [(o / t if higher else t / o) for o in os_]
+    print(f"{label:34s}" + "".join(f"{o:18.3f}" for o in os_) + f"{t:12.3f}" + "".join(f"{r:17.2f}x" for r in ratios))
+print("(ratio > 1 means ours is better: faster throughput or lower latency; OPENBLAS_CORETYPE="
+      f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')} in this environment)")

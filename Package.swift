@@ -39,10 +39,11 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
+        .target(name: "Reporting", dependencies: ["ImageCore"]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
-            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets",
+            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
             "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -56,5 +57,6 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
+        .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
     ]
 )

@@ -47,6 +47,27 @@ extension Image {
         return out
     }
 
+    /// The adjoint of `padded(top:bottom:left:right:mode:)`: this image is a padded one, and each
+    /// of its pixels is added back onto the pixel of the `height × width` original it was copied
+    /// from (`.zero` padding simply crops). Used to build exact adjoints of boundary-aware operators.
+    public func paddingAdjoint(top: Int, left: Int, height h: Int, width w: Int, mode: BoundaryMode) -> Image {
+        precondition(top >= 0 && left >= 0 && top + h <= height && left + w <= width,
+                     "paddingAdjoint: a \(w)×\(h) original at (\(left), \(top)) does not fit in \(width)×\(height)")
+        var out = Image(channels: channels, height: h, width: w)
+        let colSource = (0 ..< width).map { mode.sourceIndex($0 - left, count: w) }
+        for c in 0 ..< channels {
+            for row in 0 ..< height {
+                guard let sy = mode.sourceIndex(row - top, count: h) else { continue }
+                let src = (c * height + row) * width
+                let dst = (c * h + sy) * w
+                for col in 0 ..< width {
+                    if let sx = colSource[col] { out.pixels[dst + sx] += pixels[src + col] }
+                }
+            }
+        }
+        return out
+    }
+
     /// Pads every side by `amount`.
     public func padded(by amount: Int, mode: BoundaryMode) -> Image {
         padded(top: amount, bottom: amount, left: amount, right: amount, mode: mode)

@@ -36,3 +36,13 @@ public struct UncheckedSendable<Value>: @unchecked Sendable {
     public let value: Value
     public init(_ value: Value) { self.value = value }
 }
+
+/// Splits `0..<count` into contiguous ranges of at least `minimumChunk` items and runs `body` on
+/// them in parallel — for element-wise loops over large buffers. Small counts run inline.
+public func parallelRanges(_ count: Int, minimumChunk: Int = 1 << 16, threads: Int = workerThreadCount,
+                           _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let chunks = min(max(1, threads), max(1, count / max(1, minimumChunk)))
+    if chunks == 1 { body(0 ..< count); return }
+    parallelFor(chunks, threads: chunks) { i in body(count * i / chunks ..< count * (i + 1) / chunks) }
+}

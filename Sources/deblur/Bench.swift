@@ -8,6 +8,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure speed (build with -c release first: `swift build -c release`).",
         subcommands: [
             BenchFFT.self,
+            BenchMetrics.self,
             BenchNN.self,
         ]
     )

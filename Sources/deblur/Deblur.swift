@@ -20,6 +20,8 @@ struct Deblur: AsyncParsableCommand {
             Info.self,
             PSFCommand.self,
             Degrade.self,
+            Restore.self,
+            Score.self,
             Bench.self,
         ]
     )

@@ -1,2 +1,0 @@
-// Datasets — Dataset folder layouts, the seeded scene-level split and its manifest.
-// (This module is being filled in; see the open issues.)

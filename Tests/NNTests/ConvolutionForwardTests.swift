@@ -65,6 +65,30 @@ struct ConvolutionForwardTests {
         #expect(par.maxAbsDifference(plain) < 1e-6)
     }
 
+    @Test("parallel work items: one image split into row blocks (conv, thin conv) or channel ranges (transposed conv)")
+    func parallelSplits() {
+        for batch in [1, 3] {
+            let x = Ref.random([batch, 4, 13, 6], seed: 43), w = Ref.random([5, 4, 3, 3], seed: 44), b = Ref.random([5], seed: 45)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 4, inputHeight: 13, inputWidth: 6, outputChannels: 5, kernelSize: 3, padding: 1)
+            var y = Tensor(shape: [batch, 5, 13, 6])
+            withExtendedLifetime((x, w, b)) {
+                conv2dForward(input: x.unsafePointer, weight: w.unsafePointer, bias: b.unsafePointer, output: y.unsafeMutablePointer(),
+                              geometry: g, parallelOverBatch: true)
+            }
+            #expect(Ref.maxError(y, Ref.conv2d(x, w, b, stride: 1, padding: 1)) < 1e-5, "conv N \(batch)")
+
+            let wt = Ref.random([4, 5, 3, 3], seed: 46)
+            let gt = Conv2dGeometry.transposed(batch: batch, inputChannels: 4, inputHeight: 13, inputWidth: 6, outputChannels: 5,
+                                               kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
+            var yt = Tensor(shape: [batch, 5, 26, 12])
+            withExtendedLifetime((x, wt, b)) {
+                convTranspose2dForward(input: x.unsafePointer, weight: wt.unsafePointer, bias: b.unsafePointer,
+                                       output: yt.unsafeMutablePointer(), geometry: gt, parallelOverBatch: true)
+            }
+            #expect(Ref.maxError(yt, Ref.convTranspose2d(x, wt, b, stride: 2, padding: 1, outputPadding: 1)) < 1e-5, "convT N \(batch)")
+        }
+    }
+
     @Test("row blocks give the same result as one block")
     func rowBlocks() {
         let x = Ref.random([1, 2, 13, 6], seed: 7), w = Ref.random([3, 2, 3, 3], seed: 8)

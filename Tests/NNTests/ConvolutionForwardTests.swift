@@ -89,6 +89,18 @@ struct ConvolutionForwardTests {
         }
     }
 
+    @Test("stride 2 on wide rows (the 8-lane im2col / col2im paths) matches the naive loops", arguments: [0, 1, 2])
+    func wideStride2(padding: Int) {
+        let x = Ref.random([2, 3, 5, 41], seed: 47), w = Ref.random([4, 3, 3, 3], seed: 48), b = Ref.random([4], seed: 49)
+        #expect(Ref.maxError(conv2d(x, weight: w, bias: b, stride: 2, padding: padding),
+                             Ref.conv2d(x, w, b, stride: 2, padding: padding)) < 1e-5)
+        let xs = Ref.random([2, 3, 4, 23], seed: 50)
+        let wt = Ref.random([3, 4, 3, 3], seed: 51)
+        let op = padding == 2 ? 0 : 1
+        #expect(Ref.maxError(convTranspose2d(xs, weight: wt, bias: b, stride: 2, padding: padding, outputPadding: op),
+                             Ref.convTranspose2d(xs, wt, b, stride: 2, padding: padding, outputPadding: op)) < 1e-5)
+    }
+
     @Test("row blocks give the same result as one block")
     func rowBlocks() {
         let x = Ref.random([1, 2, 13, 6], seed: 7), w = Ref.random([3, 2, 3, 3], seed: 8)

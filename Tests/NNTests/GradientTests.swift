@@ -48,6 +48,18 @@ struct GradientTests {
         #expect(r.worst < gradientTolerance, "\(c): worst \(r.worst) over \(r.probes) probes")
     }
 
+    @Test("stride-2 conv and transposed conv on wide rows (8-lane im2col / col2im)")
+    func wideStride2() {
+        let x = Ref.random([2, 3, 4, 37], seed: 22), w = Ref.random([4, 3, 3, 3], seed: 23), b = Ref.random([4], seed: 24)
+        let r = GradientCheck.run([x, w, b], h: 0.25) { v in conv2d(v[0], weight: v[1], bias: v[2], stride: 2, padding: 1) }
+        #expect(r.worst < gradientTolerance, "conv: worst \(r.worst)")
+        let xs = Ref.random([2, 4, 3, 19], seed: 25), wt = Ref.random([4, 3, 3, 3], seed: 26), bt = Ref.random([3], seed: 27)
+        let rt = GradientCheck.run([xs, wt, bt], h: 0.25) { v in
+            convTranspose2d(v[0], weight: v[1], bias: v[2], stride: 2, padding: 1, outputPadding: 1)
+        }
+        #expect(rt.worst < gradientTolerance, "transposed: worst \(rt.worst)")
+    }
+
     @Test("conv2d with fused sigmoid")
     func convSigmoid() {
         let x = Ref.random([2, 3, 5, 5], seed: 4), w = Ref.random([4, 3, 3, 3], seed: 5), b = Ref.random([4], seed: 6)

@@ -77,7 +77,7 @@ func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
     var i = 0
     while i &+ 8 <= count {
         let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) + b
-        UnsafeMutableRawPointer(x + i).storeBytes(of: pointwiseMax(v, zero), as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(x + i).storeBytes(of: v.replacing(with: 0, where: v .< zero), as: SIMD8<Float>.self)
         i &+= 8
     }
     while i < count { x[i] = max(x[i] + bias, 0); i &+= 1 }

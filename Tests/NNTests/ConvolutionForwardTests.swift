@@ -47,6 +47,19 @@ struct ConvolutionForwardTests {
         }
     }
 
+    @Test("Winograd F(2×2, 3×3) layers (3×3, stride 1, ≥ 8 channels) match the naive loops", arguments: [0, 1, 2])
+    func winograd(padding: Int) {
+        for (batch, h, w) in [(1, 9, 7), (3, 6, 11), (2, 1, 5), (1, 5, 29)] where h + 2 * padding >= 3 {
+            let x = Ref.random([batch, 9, h, w], seed: 52), wt = Ref.random([10, 9, 3, 3], seed: 53), b = Ref.random([10], seed: 54)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 9, inputHeight: h, inputWidth: w, outputChannels: 10,
+                                   kernelSize: 3, padding: padding)
+            #expect(isWinogradConvolution(g))
+            let got = conv2d(x, weight: wt, bias: b, padding: padding, activation: .relu)
+            #expect(Ref.maxError(got, relu(Ref.conv2d(x, wt, b, stride: 1, padding: padding))) < 1e-5,
+                    "N \(batch) \(h)×\(w) p \(padding)")
+        }
+    }
+
     @Test("fused ReLU equals ReLU of the plain result; parallel-over-batch equals serial")
     func fusedAndParallel() {
         let x = Ref.random([3, 4, 11, 5], seed: 4), w = Ref.random([5, 4, 3, 3], seed: 5), b = Ref.random([5], seed: 6)

@@ -72,6 +72,13 @@ struct GradientTests {
         #expect(rt.worst < gradientTolerance, "transposed: worst \(rt.worst)")
     }
 
+    @Test("conv2d on the Winograd path (3×3, stride 1, ≥ 8 channels)", arguments: [0, 1, 2])
+    func winogradConv(padding: Int) {
+        let x = Ref.random([2, 8, 5, 21], seed: 28), w = Ref.random([8, 8, 3, 3], seed: 29), b = Ref.random([8], seed: 30)
+        let r = GradientCheck.run([x, w, b], h: 0.25) { v in conv2d(v[0], weight: v[1], bias: v[2], padding: padding) }
+        #expect(r.worst < gradientTolerance, "p \(padding): worst \(r.worst)")
+    }
+
     @Test("conv2d with fused sigmoid")
     func convSigmoid() {
         let x = Ref.random([2, 3, 5, 5], seed: 4), w = Ref.random([4, 3, 3, 3], seed: 5), b = Ref.random([4], seed: 6)

@@ -4,30 +4,6 @@ import Tensors
 // Differentiable convolutions: forward and backward side by side, both through the im2col + sgemm
 // kernels of the Tensors module. The fused activation's derivative is taken from the output.
 
-/// Where the convolution call sites parallelise — the one level of parallelism (see `BLASThreads`):
-///
-/// - `batch` (`parallelOverBatch == true`): work items — (image, block of output rows) for forward
-///   passes, images for backward passes, (image, channel range) for transposed forward passes — are
-///   taken dynamically by `parallelFor` workers, each running single-threaded sgemm, so im2col,
-///   col2im and the bias/activation epilogue run in parallel too;
-/// - `blas`: items in turn on the caller's thread, each sgemm on OpenBLAS's own threads.
-///
-/// Measured with `deblur bench nn` (2 cores, both OpenBLAS kernel families): `batch` was faster at
-/// every convolution of both benchmark networks, forward and backward, at the training batch
-/// (e.g. U-Net 32→32 at 64², forward 185 vs 151 GFLOP/s; autoencoder 64→128 stride 2, 217 vs 185),
-/// and in the 512×512 inference (e.g. 32→32 at 512², 236 vs 170 GFLOP/s with AVX-512 kernels),
-/// because with `blas` im2col and the epilogue run on one core while OpenBLAS's second thread spins.
-/// Backward passes of a single image fall back to `blas` (their col2im must not be split).
-/// `DEBLUR_CONV_SCHEDULE=blas|batch` forces one strategy (for re-measuring).
-public enum ConvolutionSchedule {
-    /// True for the `batch` schedule (the measured default), false for `blas`.
-    public static func parallelOverBatch(_ g: Conv2dGeometry) -> Bool {
-        forced != "blas"
-    }
-
-    static let forced = ProcessInfo.processInfo.environment["DEBLUR_CONV_SCHEDULE"] ?? ""
-}
-
 /// Differentiable 2-D convolution with optional bias and fused activation:
 /// `activation(conv(x, weight) + bias)`, PyTorch `F.conv2d` semantics.
 ///

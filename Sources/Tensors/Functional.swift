@@ -30,11 +30,13 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
                         conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                      output: y.baseAddress!, geometry: g, activation: activation)
+                                      output: y.baseAddress!, geometry: g, activation: activation,
+                                      parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                     }
                 } else {
                     conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                  output: y.baseAddress!, geometry: g, activation: activation)
+                                  output: y.baseAddress!, geometry: g, activation: activation,
+                                  parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                 }
             }
         }
@@ -100,11 +102,13 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
                         convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                               output: y.baseAddress!, geometry: g, activation: activation)
+                                               output: y.baseAddress!, geometry: g, activation: activation,
+                                               parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                     }
                 } else {
                     convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                           output: y.baseAddress!, geometry: g, activation: activation)
+                                           output: y.baseAddress!, geometry: g, activation: activation,
+                                           parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                 }
             }
         }

@@ -155,11 +155,11 @@ rows = [("autoencoder train (img/s)", "autoencoder", "train_images_per_second", 
         ("unet infer 1x512x512 (s)", "unet", "infer_512_seconds", False),
         ("sgemm / matmul 2048^3 (GFLOP/s)", "sgemm_gflops", None, True)]
 labels = list(ours)
-print(f"{'measure':34s}" + "".join(f"{l:>18s}" for l in labels) + f"{'TensorFlow':>12s}" + "".join(f"{l + ' vs TF':>18s}" for l in labels))
+print(f"{'measure':34s}" + "".join(f"{l:>18s}" for l in labels) + f"{'TensorFlow':>12s}" + "".join(f"{l + ' vs TF':>20s}" for l in labels))
 for label, key, sub, higher in rows:
     t = tf_res[key] if sub is None else tf_res[key][sub]
     os_ = [ours[l][key] if sub is None else ours[l][key][sub] for l in labels]
     ratios = [(o / t if higher else t / o) for o in os_]
-    print(f"{label:34s}" + "".join(f"{o:18.3f}" for o in os_) + f"{t:12.3f}" + "".join(f"{r:17.2f}x" for r in ratios))
+    print(f"{label:34s}" + "".join(f"{o:18.3f}" for o in os_) + f"{t:12.3f}" + "".join(f"{r:19.2f}x" for r in ratios))
 print("(ratio > 1 means ours is better: faster throughput or lower latency; OPENBLAS_CORETYPE="
       f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')} in this environment)")

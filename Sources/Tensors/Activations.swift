@@ -31,7 +31,7 @@ public func activationForward(_ x: UnsafeMutablePointer<Float>, count: Int, acti
     case .identity:
         return
     case .relu:
-        for i in 0 ..< count { x[i] = max(x[i], 0) }
+        reluInPlace(x, count: count, bias: 0)
     case let .leakyRelu(slope):
         for i in 0 ..< count { let v = x[i]; x[i] = v >= 0 ? v : v * slope }
     case .sigmoid:
@@ -51,7 +51,15 @@ public func activationBackward(output y: UnsafePointer<Float>, dOutput: UnsafePo
     case .identity:
         if UnsafePointer(dInput) != dOutput { dInput.update(from: dOutput, count: count) }
     case .relu:
-        for i in 0 ..< count { dInput[i] = y[i] > 0 ? dOutput[i] : 0 }
+        // SIMD with a mask: the scalar select branches, and ReLU signs are a coin flip for the predictor.
+        var i = 0
+        while i &+ 8 <= count {
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            let dv = UnsafeRawPointer(dOutput + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dInput + i).storeBytes(of: dv.replacing(with: 0, where: yv .<= 0), as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count { dInput[i] = y[i] > 0 ? dOutput[i] : 0; i &+= 1 }
     case let .leakyRelu(slope):
         precondition(slope > 0, "leakyRelu backward from outputs needs a positive slope, got \(slope)")
         for i in 0 ..< count { dInput[i] = y[i] >= 0 ? dOutput[i] : dOutput[i] * slope }
@@ -60,6 +68,19 @@ public func activationBackward(output y: UnsafePointer<Float>, dOutput: UnsafePo
     case .tanh:
         for i in 0 ..< count { let t = y[i]; dInput[i] = dOutput[i] * (1 - t * t) }
     }
+}
+
+/// `x = max(x + bias, 0)` in place, eight lanes at a time.
+@inline(__always)
+func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
+    let b = SIMD8<Float>(repeating: bias), zero = SIMD8<Float>()
+    var i = 0
+    while i &+ 8 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) + b
+        UnsafeMutableRawPointer(x + i).storeBytes(of: v.replacing(with: 0, where: v .< zero), as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count { x[i] = max(x[i] + bias, 0); i &+= 1 }
 }
 
 /// Adds `bias[c]` to every value of channel `c` and applies `activation`, in place:
@@ -73,7 +94,7 @@ public func biasActivationForward(_ x: UnsafeMutablePointer<Float>, bias: Unsafe
                 let b = bias[c]
                 switch activation {
                 case .identity: for i in 0 ..< plane { row[i] += b }
-                case .relu: for i in 0 ..< plane { row[i] = max(row[i] + b, 0) }
+                case .relu: reluInPlace(row, count: plane, bias: b)
                 default:
                     for i in 0 ..< plane { row[i] += b }
                     activationForward(row, count: plane, activation: activation)

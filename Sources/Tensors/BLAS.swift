@@ -2,6 +2,49 @@ import CBLAS
 import Foundation
 import ImageCore
 
+/// Which kernels OpenBLAS runs. OpenBLAS picks them from the CPU at load time unless the
+/// environment variable `OPENBLAS_CORETYPE` forces a family. On this workbench's AMD EPYC
+/// (AVX-512 with full-width FMA units) OpenBLAS 0.3.21 picks its AVX-512 "Cooperlake" kernels
+/// (2048³ sgemm on 2 threads: ~490 GFLOP/s), while `OPENBLAS_CORETYPE=Haswell` — set in the
+/// environment of the machine these figures were measured on — forces AVX2 (~250 GFLOP/s).
+/// The workbench never overrides the variable; `deblur bench nn` reports which family ran.
+public enum BLASKernels {
+    /// The OpenBLAS core type in use (e.g. `Cooperlake`, `SkylakeX`, `Haswell`).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// AVX-512 F, BW, DQ and VL listed in /proc/cpuinfo (the kernel lists them only when it saves the state).
+    public static func cpuAdvertisesAVX512() -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+    }
+}
+
+/// Where the convolution call sites parallelise — the one level of parallelism (see `BLASThreads`):
+///
+/// - `batch` (`parallelOverBatch == true`): work items — (image, block of output rows) for forward
+///   passes, images for backward passes, (image, channel range) for transposed forward passes — are
+///   taken dynamically by `parallelFor` workers, each running single-threaded sgemm, so im2col,
+///   col2im and the bias/activation epilogue run in parallel too;
+/// - `blas`: items in turn on the caller's thread, each sgemm on OpenBLAS's own threads.
+///
+/// Measured with `deblur bench nn` (2 cores, both OpenBLAS kernel families): `batch` was faster at
+/// every convolution of both benchmark networks, forward and backward, at the training batch
+/// (e.g. U-Net 32→32 at 64², forward 185 vs 151 GFLOP/s; autoencoder 64→128 stride 2, 217 vs 185),
+/// and in the 512×512 inference (e.g. 32→32 at 512², 236 vs 170 GFLOP/s with AVX-512 kernels),
+/// because with `blas` im2col and the epilogue run on one core while OpenBLAS's second thread spins.
+/// Backward passes of a single image fall back to `blas` (their col2im must not be split).
+/// `DEBLUR_CONV_SCHEDULE=blas|batch` forces one strategy (for re-measuring).
+public enum ConvolutionSchedule {
+    /// True for the `batch` schedule (the measured default), false for `blas`.
+    public static func parallelOverBatch(_ g: Conv2dGeometry) -> Bool {
+        forced != "blas"
+    }
+
+    static let forced = ProcessInfo.processInfo.environment["DEBLUR_CONV_SCHEDULE"] ?? ""
+}
+
 /// Row-major single-precision matrix product through OpenBLAS:
 /// `C (m × n) = alpha · op(A) (m × k) · op(B) (k × n) + beta · C`, with leading dimensions in elements.
 /// `transposeA` / `transposeB` select `op(X) = Xᵀ`, read from a row-major `X` of shape `k × m` / `n × k`.
@@ -34,7 +77,7 @@ public enum BLASThreads {
 
     /// Sets OpenBLAS's thread count if it differs from the last value set (the call is process-wide).
     public static func set(_ threads: Int) {
-        lock.lock()
+            lock.lock()
         defer { lock.unlock() }
         if current != threads {
             openblas_set_num_threads(Int32(threads))
@@ -43,19 +86,37 @@ public enum BLASThreads {
     }
 
     /// Runs `body(worker, i)` for `i in 0..<count`: serially with OpenBLAS multi-threaded
-    /// (`parallelOverBatch == false`, worker always 0), or split into contiguous chunks over
-    /// `min(count, workerThreadCount)` `parallelFor` workers with OpenBLAS single-threaded.
+    /// (`parallelOverBatch == false`, worker always 0), or on `min(count, workerThreadCount)`
+    /// `parallelFor` workers with OpenBLAS single-threaded. Workers take the next item from a
+    /// shared counter (dynamic scheduling), so a worker slowed by another process on a shared
+    /// machine simply does fewer items instead of holding everyone back.
     /// `worker` indexes per-worker scratch space.
     public static func run(_ count: Int, parallelOverBatch: Bool, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let workers = min(count, workerThreadCount)
         if parallelOverBatch && workers > 1 {
             set(1)
+            let counter = ItemCounter()
             parallelFor(workers, threads: workers) { w in
-                for i in count * w / workers ..< count * (w + 1) / workers { body(w, i) }
+                while let i = counter.next(below: count) { body(w, i) }
             }
         } else {
             set(Self.count)
             for i in 0 ..< count { body(0, i) }
         }
+    }
+}
+
+/// A shared "next item" counter for dynamic scheduling (items are milliseconds long; a lock is cheap).
+final class ItemCounter: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = 0
+
+    func next(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < count else { return nil }
+        value += 1
+        return value - 1
     }
 }

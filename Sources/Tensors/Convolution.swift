@@ -9,11 +9,22 @@ import ImageCore
 //   dWeight (OC/G, K)   += dOut (OC/G, B) · columnsᵀ
 //   dCols   (K, B)       = weight_gᵀ · dOut ;  dInput += col2im(dCols)
 // Schedule: output rows are cut into blocks so one worker's column buffer stays under
-// `convolutionWorkspaceFloats`; the batch is handled as described at each `BLASThreads.run`.
+// `convolutionWorkspaceFloats`; items are spread as `ConvolutionSchedule` says.
+// Dispatch: layers with ≤ 4 outputs go to the direct kernel (ThinConvolution.swift); 3×3 stride-1
+// layers with ≥ 8 channels each way to Winograd F(2×2, 3×3) (Winograd.swift) for the forward pass
+// and the input gradient; everything else (strides, dilation, groups, other kernels) is im2col + sgemm.
 
-/// Largest im2col block per worker, in floats (16 MiB): big enough for long sgemm rows,
-/// small enough that a 4000×3000 inference never builds a gigabyte-sized column matrix.
-public let convolutionWorkspaceFloats = 1 << 22
+/// Largest im2col block per worker, in floats (4 MiB; `DEBLUR_IM2COL_FLOATS` overrides): small
+/// enough that a block is still in cache when sgemm packs it (measured on the 512² U-Net: 4 MiB
+/// blocks ran its 32-channel layers at ~170 GFLOP/s, 16 MiB blocks at ~145), large enough for long
+/// sgemm rows; and a 4000×3000 inference never builds a gigabyte-sized column matrix.
+public let convolutionWorkspaceFloats: Int = {
+    if let text = ProcessInfo.processInfo.environment["DEBLUR_IM2COL_FLOATS"], let n = Int(text), n > 0 { return n }
+    return 1 << 20
+}()
+
+/// Whether 3×3 stride-1 convolutions use Winograd F(2×2, 3×3) (`DEBLUR_WINOGRAD=0` turns it off).
+nonisolated(unsafe) var useWinograd = ProcessInfo.processInfo.environment["DEBLUR_WINOGRAD"] != "0"
 
 /// Tests set this to force several row blocks on small inputs; nil in normal use.
 nonisolated(unsafe) var convolutionWorkspaceFloatsForTesting: Int?
@@ -31,41 +42,54 @@ func rowsPerBlock(_ g: Conv2dGeometry) -> Int {
 ///     output = activation(conv(input, weight) + bias)
 ///
 /// - Parameters:
-///   - parallelOverBatch: true runs images on `parallelFor` workers with single-threaded sgemm;
-///     false runs images in turn with OpenBLAS's threads (see `BLASThreads`).
+///   - parallelOverBatch: true spreads work items — (image, block of output rows) pairs, with
+///     blocks small enough that even one image gives every worker rows — over `parallelFor`
+///     workers with single-threaded sgemm, so im2col and the epilogue run in parallel too;
+///     false runs the items in turn with OpenBLAS's own threads (see `BLASThreads`).
 public func conv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
                           activation: Activation = .identity, parallelOverBatch: Bool = false) {
+    if isThinConvolution(g) {
+        thinConv2dForward(input: input, weight: weight, bias: bias, output: output, geometry: g, activation: activation)
+        return
+    }
+    if isWinogradConvolution(g) && useWinograd {
+        winogradConv2dForward(input: input, weight: weight, bias: bias, output: output, geometry: g,
+                              activation: activation, parallelOverBatch: parallelOverBatch)
+        return
+    }
     let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups
-    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth
-    let blockRows = rowsPerBlock(g)
-    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth, oh = g.outputHeight
+    let workers = parallelOverBatch ? workerThreadCount : 1
+    var blockRows = rowsPerBlock(g)
+    if workers > g.batch {  // too few images to share out: cut each into at least ⌈workers/N⌉ row blocks
+        blockRows = min(blockRows, max(1, oh / ((workers + g.batch - 1) / g.batch)))
+    }
+    let blocks = (oh + blockRows - 1) / blockRows
     let workspace = g.isPointwise ? nil : TensorStorage(uninitializedCount: workers * k * g.groups * blockRows * ow)
-    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
-        let image = input + n &* g.inputImageSize
+    BLASThreads.run(g.batch * blocks, parallelOverBatch: parallelOverBatch) { worker, item in
+        let n = item / blocks, r0 = item % blocks * blockRows, r1 = min(oh, r0 + blockRows), b = (r1 - r0) * ow
         let out = output + n &* g.outputImageSize
+        let columns: UnsafeMutablePointer<Float>, ldColumns: Int
         if g.isPointwise {
             // 1×1 stride-1 convolution: the input planes already are the column matrix.
-            for grp in 0 ..< g.groups {
-                sgemm(m: m, n: plane, k: k, a: weight + grp &* m &* k, lda: k,
-                      b: image + grp &* groupChannels &* plane, ldb: plane,
-                      c: out + grp &* m &* plane, ldc: plane)
-            }
+            columns = UnsafeMutablePointer(mutating: input + n &* g.inputImageSize + r0 &* ow)
+            ldColumns = plane
         } else {
-            let columns = workspace!.pointer + worker &* k &* g.groups &* blockRows &* ow
-            var r0 = 0
-            while r0 < g.outputHeight {
-                let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
-                im2col(image: image, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, columns: columns, ld: b)
-                for grp in 0 ..< g.groups {
-                    sgemm(m: m, n: b, k: k, a: weight + grp &* m &* k, lda: k,
-                          b: columns + grp &* k &* b, ldb: b,
-                          c: out + grp &* m &* plane + r0 &* ow, ldc: plane)
-                }
-                r0 = r1
-            }
+            columns = workspace!.pointer + worker &* k &* g.groups &* blockRows &* ow
+            ldColumns = b
+            im2col(image: input + n &* g.inputImageSize, channels: g.inputChannels, geometry: g, rows: r0 ..< r1,
+                   columns: columns, ld: b)
         }
-        biasActivationForward(out, bias: bias, batch: 1, channels: g.outputChannels, plane: plane, activation: activation)
+        for grp in 0 ..< g.groups {
+            sgemm(m: m, n: b, k: k, a: weight + grp &* m &* k, lda: k,
+                  b: columns + grp &* (g.isPointwise ? groupChannels &* plane : k &* b), ldb: ldColumns,
+                  c: out + grp &* m &* plane + r0 &* ow, ldc: plane)
+        }
+        for c in 0 ..< g.outputChannels {
+            biasActivationForward(out + c &* plane + r0 &* ow, bias: bias.map { $0 + c }, batch: 1, channels: 1,
+                                  plane: b, activation: activation)
+        }
     }
 }
 
@@ -80,9 +104,33 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
                            dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                            dBias: UnsafeMutablePointer<Float>?, geometry g: Conv2dGeometry,
                            accumulate: Bool = false, parallelOverBatch: Bool = false) {
+    if isThinConvolution(g) && g.paddingY <= g.dilationY * (g.kernelHeight - 1) && g.paddingX <= g.dilationX * (g.kernelWidth - 1) {
+        thinConv2dBackward(input: input, weight: weight, dOutput: dOutput, dInput: dInput, dWeight: dWeight, dBias: dBias,
+                           geometry: g, accumulate: accumulate)
+        return
+    }
     if let dBias {
         biasBackward(dOutput: dOutput, dBias: dBias, batch: g.batch, channels: g.outputChannels,
                      plane: g.outputPlane, accumulate: accumulate)
+    }
+    var dInput = dInput
+    if let target = dInput, isWinogradConvolution(g) && useWinograd {
+        // dInput = conv(dOutput, w′) with w′ the flipped, transposed weight and padding 2 − p: itself a
+        // 3×3 stride-1 convolution, so Winograd too (no col2im, 2.25× fewer multiplies).
+        let flipped = flippedTransposedWeight3x3(weight, outputChannels: g.outputChannels, inputChannels: g.inputChannels)
+        let back = Conv2dGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
+                                  inputWidth: g.outputWidth, outputChannels: g.inputChannels, kernelHeight: 3, kernelWidth: 3,
+                                  strideY: 1, strideX: 1, paddingY: 2 - g.paddingY, paddingX: 2 - g.paddingX)
+        if accumulate {
+            let scratch = TensorStorage(uninitializedCount: g.batch * g.inputImageSize)
+            winogradConv2dForward(input: dOutput, weight: flipped.pointer, bias: nil, output: scratch.pointer, geometry: back,
+                                  parallelOverBatch: parallelOverBatch)
+            for i in 0 ..< scratch.count { target[i] += scratch.pointer[i] }
+        } else {
+            winogradConv2dForward(input: dOutput, weight: flipped.pointer, bias: nil, output: target, geometry: back,
+                                  parallelOverBatch: parallelOverBatch)
+        }
+        dInput = nil
     }
     if dInput == nil && dWeight == nil { return }
     let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups

@@ -30,11 +30,13 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
                         conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                      output: y.baseAddress!, geometry: g, activation: activation)
+                                      output: y.baseAddress!, geometry: g, activation: activation,
+                                      parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                     }
                 } else {
                     conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                  output: y.baseAddress!, geometry: g, activation: activation)
+                                  output: y.baseAddress!, geometry: g, activation: activation,
+                                  parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
                 }
             }
         }
@@ -78,5 +80,70 @@ public func relu(_ input: Tensor) -> Tensor { activation(input, .relu) }
 public func activation(_ input: Tensor, _ activation: Activation) -> Tensor {
     var out = input
     out.withUnsafeMutableBufferPointer { activationForward($0.baseAddress!, count: $0.count, activation: activation) }
+    return out
+}
+
+/// Transposed 2-D convolution, PyTorch `F.conv_transpose2d(input, weight, bias, stride, padding, outputPadding, 1, dilation)`.
+///
+///     input (N, Cin, H, W), weight (Cin, Cout, KH, KW), bias (Cout) -> (N, Cout, OH, OW)
+///     OH = (H − 1)·stride − 2·padding + dilation·(KH − 1) + outputPadding + 1
+public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, dilation: Int = 1, activation: Activation = .identity) -> Tensor {
+    precondition(input.rank == 4 && weight.rank == 4 && weight.shape[0] == input.shape[1] && weight.shape[2] == weight.shape[3],
+                 "convTranspose2d needs input (N, Cin, H, W) and a square weight (Cin, Cout, K, K), got \(input.shape) and \(weight.shape)")
+    if let bias { precondition(bias.count == weight.shape[1], "convTranspose2d bias has \(bias.count) values for \(weight.shape[1]) output channels") }
+    let g = Conv2dGeometry.transposed(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
+                                      inputWidth: input.shape[3], outputChannels: weight.shape[1], kernelSize: weight.shape[2],
+                                      stride: stride, padding: padding, outputPadding: outputPadding, dilation: dilation)
+    var out = Tensor.uninitialized(shape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth])
+    input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { y in
+                if let bias {
+                    bias.withUnsafeBufferPointer { b in
+                        convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
+                                               output: y.baseAddress!, geometry: g, activation: activation,
+                                               parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
+                    }
+                } else {
+                    convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
+                                           output: y.baseAddress!, geometry: g, activation: activation,
+                                           parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Upsampling of a rank-4 tensor by an integer `scale`, nearest or bilinear (half-pixel centres).
+public func upsample(_ input: Tensor, scale: Int, bilinear: Bool = false) -> Tensor {
+    precondition(input.rank == 4 && scale >= 1, "upsample needs a rank-4 input and scale ≥ 1, got \(input.shape), \(scale)")
+    let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    var out = Tensor.uninitialized(shape: [n, c, h * scale, w * scale])
+    input.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { y in
+            if bilinear {
+                upsampleBilinearForward(input: x.baseAddress!, output: y.baseAddress!, planes: n * c, height: h, width: w,
+                                        outHeight: h * scale, outWidth: w * scale)
+            } else {
+                upsampleNearestForward(input: x.baseAddress!, output: y.baseAddress!, planes: n * c, height: h, width: w, scale: scale)
+            }
+        }
+    }
+    return out
+}
+
+/// Pixel shuffle `(N, C·r², H, W) -> (N, C, H·r, W·r)` (PyTorch `PixelShuffle`).
+public func pixelShuffle(_ input: Tensor, factor r: Int) -> Tensor {
+    precondition(input.rank == 4 && r >= 1 && input.shape[1] % (r * r) == 0,
+                 "pixelShuffle needs (N, C·r², H, W) with r = \(r), got \(input.shape)")
+    let (n, c, h, w) = (input.shape[0], input.shape[1] / (r * r), input.shape[2], input.shape[3])
+    var out = Tensor.uninitialized(shape: [n, c, h * r, w * r])
+    input.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { y in
+            pixelShuffle(input: x.baseAddress!, output: y.baseAddress!, batch: n, channels: c, height: h, width: w, factor: r)
+        }
+    }
     return out
 }

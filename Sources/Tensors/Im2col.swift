@@ -45,6 +45,15 @@ public func im2col(image: UnsafePointer<Float>, channels: Int, geometry g: Conv2
                     if xStart > 0 { dst.update(repeating: 0, count: xStart) }
                     if sx == 1 {
                         if xEnd > xStart { (dst + xStart).update(from: src + xStart, count: xEnd &- xStart) }
+                    } else if sx == 2 {
+                        // Even lanes of 16 consecutive inputs, eight outputs at a time.
+                        var x = xStart
+                        while x &+ 8 <= xEnd && (x &+ 7) &* 2 &+ 1 + offX < w {
+                            let v = UnsafeRawPointer(src + x &* 2).loadUnaligned(as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(dst + x).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                            x &+= 8
+                        }
+                        while x < xEnd { dst[x] = src[x &* 2]; x &+= 1 }
                     } else {
                         var x = xStart
                         while x < xEnd { dst[x] = src[x &* sx]; x &+= 1 }
@@ -81,7 +90,23 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                     let dst = plane + ((y &* sy &+ offY) &* w &+ offX)
                     var x = xStart
                     if sx == 1 {
+                        while x &+ 8 <= xEnd {  // explicit lanes: the compiler cannot rule out aliasing here
+                            let target = UnsafeMutableRawPointer(dst + x)
+                            let sum = target.loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self)
+                            target.storeBytes(of: sum, as: SIMD8<Float>.self)
+                            x &+= 8
+                        }
                         while x < xEnd { dst[x] += src[x]; x &+= 1 }
+                    } else if sx == 2 {
+                        // Add eight values to the even lanes of 16 consecutive outputs at a time.
+                        while x &+ 8 <= xEnd && (x &+ 7) &* 2 &+ 1 + offX < w {
+                            var spread = SIMD16<Float>()
+                            spread.evenHalf = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self)
+                            let target = UnsafeMutableRawPointer(dst + x &* 2)
+                            target.storeBytes(of: target.loadUnaligned(as: SIMD16<Float>.self) + spread, as: SIMD16<Float>.self)
+                            x &+= 8
+                        }
+                        while x < xEnd { dst[x &* 2] += src[x]; x &+= 1 }
                     } else {
                         while x < xEnd { dst[x &* sx] += src[x]; x &+= 1 }
                     }

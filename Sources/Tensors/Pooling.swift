@@ -49,6 +49,25 @@ public func maxPool2dForward(input: UnsafePointer<Float>, output: UnsafeMutableP
         let (input, output, argmax) = shared.value
         let src = input + plane &* h &* w, dst = output + plane &* oh &* ow
         let arg = argmax.map { $0 + plane &* oh &* ow }
+        if k == 2 && s == 2 && p == 0 {
+            // The common 2×2 stride-2 pool without branches on the window bounds (same tie and NaN rules).
+            for y in 0 ..< oh {
+                let r0 = src + 2 &* y &* w, r1 = r0 + w
+                for x in 0 ..< ow {
+                    let first = 2 &* y &* w &+ 2 &* x
+                    var best = r0[2 &* x], index = first
+                    var v = r0[2 &* x &+ 1]
+                    if v > best || v.isNaN && !best.isNaN { best = v; index = first &+ 1 }
+                    v = r1[2 &* x]
+                    if v > best || v.isNaN && !best.isNaN { best = v; index = first &+ w }
+                    v = r1[2 &* x &+ 1]
+                    if v > best || v.isNaN && !best.isNaN { best = v; index = first &+ w &+ 1 }
+                    dst[y &* ow &+ x] = best
+                    arg?[y &* ow &+ x] = Int32(index)
+                }
+            }
+            return
+        }
         for y in 0 ..< oh {
             let yStart = max(0, y &* s &- p), yEnd = min(h, y &* s &- p &+ k)
             for x in 0 ..< ow {

@@ -148,6 +148,17 @@ public struct Tensor: Sendable {
         }
     }
 
+    /// The first element, for handing to a kernel. Valid only while this tensor's storage is alive
+    /// (keep the tensor in a variable across the call) and must not be written through.
+    @inlinable public var unsafePointer: UnsafePointer<Float> { UnsafePointer(storage.pointer) }
+
+    /// The first element, writable: makes the storage unique first. Valid while this tensor is alive
+    /// and not reassigned; for kernel calls that fill or update the tensor.
+    public mutating func unsafeMutablePointer() -> UnsafeMutablePointer<Float> {
+        makeUnique()
+        return storage.pointer
+    }
+
     /// Gives this tensor its own storage if another tensor shares it.
     public mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = TensorStorage(copying: storage) }

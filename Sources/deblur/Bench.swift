@@ -10,6 +10,7 @@ struct Bench: ParsableCommand {
             BenchFFT.self,
             BenchClassical.self,
             BenchMetrics.self,
+            BenchNN.self,
         ]
     )
 }

@@ -33,6 +33,33 @@ struct ConvolutionForwardTests {
         #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
     }
 
+    @Test("thin layers (≤ 4 outputs, stride 1: the direct kernel) match the naive loops",
+          arguments: [(3, 3, 1, 1), (1, 3, 0, 1), (4, 5, 2, 1), (2, 3, 2, 2), (3, 3, 1, 1)])
+    func thin(oc: Int, k: Int, p: Int, d: Int) {
+        for batch in [1, 3] {
+            let x = Ref.random([batch, 5, 9, 21], seed: 40), w = Ref.random([oc, 5, k, k], seed: 41), b = Ref.random([oc], seed: 42)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 5, inputHeight: 9, inputWidth: 21, outputChannels: oc,
+                                   kernelSize: k, padding: p, dilation: d)
+            #expect(isThinConvolution(g))
+            let got = conv2d(x, weight: w, bias: b, padding: p, dilation: d, activation: .sigmoid)
+            let expected = activation(Ref.conv2d(x, w, b, stride: 1, padding: p, dilation: d), .sigmoid)
+            #expect(Ref.maxError(got, expected) < 1e-5, "oc \(oc) k \(k) p \(p) d \(d) N \(batch)")
+        }
+    }
+
+    @Test("Winograd F(2×2, 3×3) layers (3×3, stride 1, ≥ 8 channels) match the naive loops", arguments: [0, 1, 2])
+    func winograd(padding: Int) {
+        for (batch, h, w) in [(1, 9, 7), (3, 6, 11), (2, 1, 5), (1, 5, 29)] where h + 2 * padding >= 3 {
+            let x = Ref.random([batch, 9, h, w], seed: 52), wt = Ref.random([10, 9, 3, 3], seed: 53), b = Ref.random([10], seed: 54)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 9, inputHeight: h, inputWidth: w, outputChannels: 10,
+                                   kernelSize: 3, padding: padding)
+            #expect(isWinogradConvolution(g))
+            let got = conv2d(x, weight: wt, bias: b, padding: padding, activation: .relu)
+            #expect(Ref.maxError(got, relu(Ref.conv2d(x, wt, b, stride: 1, padding: padding))) < 1e-5,
+                    "N \(batch) \(h)×\(w) p \(padding)")
+        }
+    }
+
     @Test("fused ReLU equals ReLU of the plain result; parallel-over-batch equals serial")
     func fusedAndParallel() {
         let x = Ref.random([3, 4, 11, 5], seed: 4), w = Ref.random([5, 4, 3, 3], seed: 5), b = Ref.random([5], seed: 6)
@@ -49,6 +76,42 @@ struct ConvolutionForwardTests {
             }
         } } }
         #expect(par.maxAbsDifference(plain) < 1e-6)
+    }
+
+    @Test("parallel work items: one image split into row blocks (conv, thin conv) or channel ranges (transposed conv)")
+    func parallelSplits() {
+        for batch in [1, 3] {
+            let x = Ref.random([batch, 4, 13, 6], seed: 43), w = Ref.random([5, 4, 3, 3], seed: 44), b = Ref.random([5], seed: 45)
+            let g = Conv2dGeometry(batch: batch, inputChannels: 4, inputHeight: 13, inputWidth: 6, outputChannels: 5, kernelSize: 3, padding: 1)
+            var y = Tensor(shape: [batch, 5, 13, 6])
+            withExtendedLifetime((x, w, b)) {
+                conv2dForward(input: x.unsafePointer, weight: w.unsafePointer, bias: b.unsafePointer, output: y.unsafeMutablePointer(),
+                              geometry: g, parallelOverBatch: true)
+            }
+            #expect(Ref.maxError(y, Ref.conv2d(x, w, b, stride: 1, padding: 1)) < 1e-5, "conv N \(batch)")
+
+            let wt = Ref.random([4, 5, 3, 3], seed: 46)
+            let gt = Conv2dGeometry.transposed(batch: batch, inputChannels: 4, inputHeight: 13, inputWidth: 6, outputChannels: 5,
+                                               kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
+            var yt = Tensor(shape: [batch, 5, 26, 12])
+            withExtendedLifetime((x, wt, b)) {
+                convTranspose2dForward(input: x.unsafePointer, weight: wt.unsafePointer, bias: b.unsafePointer,
+                                       output: yt.unsafeMutablePointer(), geometry: gt, parallelOverBatch: true)
+            }
+            #expect(Ref.maxError(yt, Ref.convTranspose2d(x, wt, b, stride: 2, padding: 1, outputPadding: 1)) < 1e-5, "convT N \(batch)")
+        }
+    }
+
+    @Test("stride 2 on wide rows (the 8-lane im2col / col2im paths) matches the naive loops", arguments: [0, 1, 2])
+    func wideStride2(padding: Int) {
+        let x = Ref.random([2, 3, 5, 41], seed: 47), w = Ref.random([4, 3, 3, 3], seed: 48), b = Ref.random([4], seed: 49)
+        #expect(Ref.maxError(conv2d(x, weight: w, bias: b, stride: 2, padding: padding),
+                             Ref.conv2d(x, w, b, stride: 2, padding: padding)) < 1e-5)
+        let xs = Ref.random([2, 3, 4, 23], seed: 50)
+        let wt = Ref.random([3, 4, 3, 3], seed: 51)
+        let op = padding == 2 ? 0 : 1
+        #expect(Ref.maxError(convTranspose2d(xs, weight: wt, bias: b, stride: 2, padding: padding, outputPadding: op),
+                             Ref.convTranspose2d(xs, wt, b, stride: 2, padding: padding, outputPadding: op)) < 1e-5)
     }
 
     @Test("row blocks give the same result as one block")

@@ -1,0 +1,195 @@
+import Foundation
+import ImageCore
+
+// Direct convolution for "thin" layers: at most four output channels, stride 1, one group
+// (e.g. a network's final 64→3 layer). As an sgemm such a layer has M ≤ 4 rows, and its im2col
+// matrix is (C·KH·KW)× larger than its output: the product is memory-bound and runs at ~10% of
+// sgemm. Here each image is zero-padded once and the output is accumulated in registers instead:
+//
+//   forward:  out[o, y, x]  = Σ_{c,i,j} w[o, c, i, j] · pad[c, y + i·dy, x + j·dx]      (4 outputs at a time)
+//   dWeight:  dw[o, c, i, j] = Σ_{y,x} dOut[o, y, x] · pad[c, y + i·dy, x + j·dx]
+//   dInput:   a convolution of dOut (≤ 4 channels) with the flipped, transposed weight — an
+//             ordinary im2col convolution with a short patch (`conv2dForward`).
+//
+// Schedule: images on `parallelFor` workers (dynamic), SIMD8 lanes along x inside (mul + add: the
+// baseline x86-64 target has no FMA instruction, and `addingProduct` would call `fmaf` per lane).
+
+/// True when `thinConv2dForward` / `thinConv2dBackward` handle this geometry.
+@inlinable
+public func isThinConvolution(_ g: Conv2dGeometry) -> Bool {
+    g.outputChannels <= 4 && g.groups == 1 && g.strideY == 1 && g.strideX == 1 && !g.isPointwise
+        && g.kernelHeight * g.kernelWidth > 1
+}
+
+/// Zero-padded copy of one image with `px` columns on the left and room for whole 8-wide strips
+/// on the right: (C, H + 2·py, wp) where `wp = roundUp8(OW) + dx·(KW − 1)`.
+@inline(__always)
+func padForThin(_ image: UnsafePointer<Float>, _ g: Conv2dGeometry, into pad: UnsafeMutablePointer<Float>,
+                paddedHeight hp: Int, paddedWidth wp: Int) {
+    pad.update(repeating: 0, count: g.inputChannels * hp * wp)
+    for c in 0 ..< g.inputChannels {
+        for y in 0 ..< g.inputHeight {
+            let dst = pad + ((c &* hp &+ y &+ g.paddingY) &* wp &+ g.paddingX)
+            let src = image + (c &* g.inputHeight &+ y) &* g.inputWidth
+            dst.update(from: src, count: g.inputWidth)
+        }
+    }
+}
+
+/// Stores the first `count` (≤ 8) lanes of `v`.
+@inline(__always)
+func storeStrip(_ dst: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>, _ count: Int) {
+    if count == 8 {
+        UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD8<Float>.self)
+    } else {
+        for l in 0 ..< count { dst[l] = v[l] }
+    }
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+
+/// Forward pass of a thin convolution (see `isThinConvolution`), with fused bias and activation.
+///
+///     input (N, C, H, W), weight (OC ≤ 4, C, KH, KW), bias (OC) or nil -> output (N, OC, OH, OW)
+public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              output: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
+                              activation: Activation = .identity) {
+    precondition(isThinConvolution(g), "thinConv2dForward needs ≤ 4 outputs, stride 1, one group: \(g)")
+    let oc = g.outputChannels, c = g.inputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let oh = g.outputHeight, ow = g.outputWidth, plane = g.outputPlane
+    let hp = g.inputHeight + 2 * g.paddingY, wp = (ow + 7) / 8 * 8 + g.dilationX * (kw - 1)
+    let taps = c * kh * kw
+    // Weights repacked as (tap, 4 outputs), zero for missing outputs.
+    let packed = TensorStorage(count: taps * 4, repeating: 0)
+    for o in 0 ..< oc { for t in 0 ..< taps { packed.pointer[t &* 4 &+ o] = weight[o &* taps &+ t] } }
+    let workers = workerThreadCount
+    // Items: (image, block of output rows); an image is cut into rows only when images are fewer than workers.
+    let blocks = min(oh, (workers + g.batch - 1) / g.batch)
+    let workspace = TensorStorage(uninitializedCount: workers * c * hp * wp)
+    BLASThreads.run(g.batch * blocks, parallelOverBatch: true) { worker, item in
+        let n = item / blocks, block = item % blocks
+        let pad = workspace.pointer + worker &* c &* hp &* wp
+        padForThin(input + n &* g.inputImageSize, g, into: pad, paddedHeight: hp, paddedWidth: wp)
+        let out = output + n &* oc &* plane
+        let y0 = oh * block / blocks, y1 = oh * (block + 1) / blocks
+        for y in y0 ..< y1 {
+            var x = 0
+            while x < ow {
+                // Four output channels × 8 pixels in registers; mul + add rather than fused multiply-add,
+                // which the baseline x86-64 target would call as a library function per lane.
+                var a = SIMD8<Float>(), b = SIMD8<Float>(), cc = SIMD8<Float>(), d = SIMD8<Float>()
+                var t = 0
+                for ch in 0 ..< c {
+                    for i in 0 ..< kh {
+                        let row = pad + ((ch &* hp &+ y &+ i &* g.dilationY) &* wp &+ x)
+                        for j in 0 ..< kw {
+                            let v = load8(row + j &* g.dilationX)
+                            let w = packed.pointer + t &* 4
+                            a += v * SIMD8<Float>(repeating: w[0])
+                            b += v * SIMD8<Float>(repeating: w[1])
+                            cc += v * SIMD8<Float>(repeating: w[2])
+                            d += v * SIMD8<Float>(repeating: w[3])
+                            t &+= 1
+                        }
+                    }
+                }
+                let count = min(8, ow - x), row = out + (y &* ow &+ x)
+                storeStrip(row, a, count)
+                if oc > 1 { storeStrip(row + plane, b, count) }
+                if oc > 2 { storeStrip(row + 2 &* plane, cc, count) }
+                if oc > 3 { storeStrip(row + 3 &* plane, d, count) }
+                x &+= 8
+            }
+        }
+        for o in 0 ..< oc {
+            biasActivationForward(out + (o &* plane &+ y0 &* ow), bias: bias.map { $0 + o }, batch: 1, channels: 1,
+                                  plane: (y1 - y0) * ow, activation: activation)
+        }
+    }
+}
+
+/// Gradients of a thin convolution without activation (apply `activationBackward` to `dOutput` first).
+///
+///     input (N, C, H, W), weight (OC ≤ 4, C, KH, KW), dOutput (N, OC, OH, OW)
+///       -> dInput (N, C, H, W), dWeight (OC, C, KH, KW), dBias (OC)
+///
+/// Nil skips a gradient; `accumulate` adds instead of overwriting. dInput needs `padding ≤
+/// dilation·(kernel − 1)` on both axes (true for "same" padding); otherwise use `conv2dBackward`.
+public func thinConv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                               dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
+                               dBias: UnsafeMutablePointer<Float>?, geometry g: Conv2dGeometry, accumulate: Bool = false) {
+    precondition(isThinConvolution(g), "thinConv2dBackward needs ≤ 4 outputs, stride 1, one group: \(g)")
+    let oc = g.outputChannels, c = g.inputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let oh = g.outputHeight, ow = g.outputWidth, plane = g.outputPlane, taps = c * kh * kw
+    if let dBias {
+        biasBackward(dOutput: dOutput, dBias: dBias, batch: g.batch, channels: oc, plane: plane, accumulate: accumulate)
+    }
+    if let dInput {
+        let flipPadY = g.dilationY * (kh - 1) - g.paddingY, flipPadX = g.dilationX * (kw - 1) - g.paddingX
+        precondition(flipPadY >= 0 && flipPadX >= 0, "thinConv2dBackward: padding exceeds dilation·(kernel − 1): \(g)")
+        // dInput = conv(dOutput, w′) with w′[c, o, i, j] = w[o, c, KH−1−i, KW−1−j].
+        let flipped = TensorStorage(uninitializedCount: g.weightCount)
+        for o in 0 ..< oc { for ch in 0 ..< c { for i in 0 ..< kh { for j in 0 ..< kw {
+            flipped.pointer[((ch &* oc &+ o) &* kh &+ i) &* kw &+ j] = weight[((o &* c &+ ch) &* kh &+ (kh - 1 - i)) &* kw &+ (kw - 1 - j)]
+        } } } }
+        let back = Conv2dGeometry(batch: g.batch, inputChannels: oc, inputHeight: oh, inputWidth: ow, outputChannels: c,
+                                  kernelHeight: kh, kernelWidth: kw, strideY: 1, strideX: 1, paddingY: flipPadY, paddingX: flipPadX,
+                                  dilationY: g.dilationY, dilationX: g.dilationX)
+        if accumulate {
+            let scratch = TensorStorage(uninitializedCount: g.batch * g.inputImageSize)
+            conv2dForward(input: dOutput, weight: flipped.pointer, bias: nil, output: scratch.pointer, geometry: back, parallelOverBatch: true)
+            for i in 0 ..< scratch.count { dInput[i] += scratch.pointer[i] }
+        } else {
+            conv2dForward(input: dOutput, weight: flipped.pointer, bias: nil, output: dInput, geometry: back, parallelOverBatch: true)
+        }
+    }
+    guard let dWeight else { return }
+    let hp = g.inputHeight + 2 * g.paddingY, wp = (ow + 7) / 8 * 8 + g.dilationX * (kw - 1)
+    let workers = min(g.batch, workerThreadCount)
+    let workspace = TensorStorage(uninitializedCount: workers * c * hp * wp)
+    let partials = TensorStorage(count: workers * oc * taps, repeating: 0)  // Σ over this worker's images
+    let strips = ow / 8
+    BLASThreads.run(g.batch, parallelOverBatch: true) { worker, n in
+        let pad = workspace.pointer + worker &* c &* hp &* wp
+        padForThin(input + n &* g.inputImageSize, g, into: pad, paddedHeight: hp, paddedWidth: wp)
+        let dOut = dOutput + n &* oc &* plane, dW = partials.pointer + worker &* oc &* taps
+        var t = 0
+        for ch in 0 ..< c {
+            for i in 0 ..< kh {
+                for j in 0 ..< kw {
+                    var acc = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                    var tail: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                    for y in 0 ..< oh {
+                        let row = pad + ((ch &* hp &+ y &+ i &* g.dilationY) &* wp &+ j &* g.dilationX)
+                        let d = dOut + y &* ow
+                        for s in 0 ..< strips {
+                            let v = load8(row + s &* 8)
+                            acc.0 += load8(d + s &* 8) * v
+                            if oc > 1 { acc.1 += load8(d + (plane &+ s &* 8)) * v }
+                            if oc > 2 { acc.2 += load8(d + (2 &* plane &+ s &* 8)) * v }
+                            if oc > 3 { acc.3 += load8(d + (3 &* plane &+ s &* 8)) * v }
+                        }
+                        for x in strips &* 8 ..< ow {
+                            let v = row[x]
+                            tail.0 += d[x] * v
+                            if oc > 1 { tail.1 += d[plane &+ x] * v }
+                            if oc > 2 { tail.2 += d[2 &* plane &+ x] * v }
+                            if oc > 3 { tail.3 += d[3 &* plane &+ x] * v }
+                        }
+                    }
+                    dW[t] += acc.0.sum() + tail.0
+                    if oc > 1 { dW[taps &+ t] += acc.1.sum() + tail.1 }
+                    if oc > 2 { dW[2 &* taps &+ t] += acc.2.sum() + tail.2 }
+                    if oc > 3 { dW[3 &* taps &+ t] += acc.3.sum() + tail.3 }
+                    t &+= 1
+                }
+            }
+        }
+    }
+    for i in 0 ..< oc * taps {
+        var s: Float = accumulate ? dWeight[i] : 0
+        for w in 0 ..< workers { s += partials.pointer[w &* oc &* taps &+ i] }
+        dWeight[i] = s
+    }
+}

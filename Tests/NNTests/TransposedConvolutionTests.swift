@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+@Suite("Transposed convolution")
+struct TransposedConvolutionTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var kernel: Int, stride: Int, padding: Int, outputPadding: Int, dilation: Int
+        var description: String { "k\(kernel) s\(stride) p\(padding) op\(outputPadding) d\(dilation)" }
+    }
+
+    static let cases: [Case] = {
+        var out: [Case] = []
+        for k in [1, 3] { for s in [1, 2] { for p in 0 ... 2 where p <= k - 1 || k == 3 { for op in 0 ..< s {
+            out.append(Case(kernel: k, stride: s, padding: p, outputPadding: op, dilation: 1))
+        } } } }
+        out.append(Case(kernel: 3, stride: 2, padding: 2, outputPadding: 1, dilation: 2))
+        out.append(Case(kernel: 4, stride: 2, padding: 1, outputPadding: 0, dilation: 1))
+        return out.filter { c in (3 - 1) * c.stride - 2 * c.padding + c.dilation * (c.kernel - 1) + c.outputPadding + 1 >= 1 }
+    }()
+
+    @Test("forward matches the naive scatter loops (N 2, 3→5 channels, 3×4 input, bias)", arguments: cases)
+    func matchesNaive(c: Case) {
+        let x = Ref.random([2, 3, 3, 4], seed: 31), w = Ref.random([3, 5, c.kernel, c.kernel], seed: 32), b = Ref.random([5], seed: 33)
+        let expected = Ref.convTranspose2d(x, w, b, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding, dilation: c.dilation)
+        let got = convTranspose2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding,
+                                  outputPadding: c.outputPadding, dilation: c.dilation)
+        #expect(got.shape == expected.shape)
+        #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
+    }
+
+    @Test("Keras-style 'same' doubling: k3 s2 p1 op1 maps 16×16 to 32×32")
+    func doubling() {
+        let y = convTranspose2d(Ref.random([1, 2, 16, 16], seed: 34), weight: Ref.random([2, 3, 3, 3], seed: 35),
+                                stride: 2, padding: 1, outputPadding: 1)
+        #expect(y.shape == [1, 3, 32, 32])
+    }
+
+    @Test("adjoint identity ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩ on odd sizes", arguments: [(3, 1, 1, 1), (3, 2, 0, 1), (5, 2, 2, 1), (3, 2, 2, 2), (1, 1, 0, 1)])
+    func adjoint(k: Int, s: Int, p: Int, d: Int) {
+        let x = Ref.random([2, 3, 9, 7], seed: 36), w = Ref.random([4, 3, k, k], seed: 37)
+        let cx = conv2d(x, weight: w, stride: s, padding: p, dilation: d)
+        let y = Ref.random(cx.shape, seed: 38)
+        // The transposed convolution that lands exactly on 9×7: pick outputPadding accordingly.
+        let oh = (cx.shape[2] - 1) * s - 2 * p + d * (k - 1) + 1, ow = (cx.shape[3] - 1) * s - 2 * p + d * (k - 1) + 1
+        let g = Conv2dGeometry(batch: 2, inputChannels: 3, inputHeight: 9, inputWidth: 7, outputChannels: 4,
+                               kernelHeight: k, kernelWidth: k, strideY: s, strideX: s, paddingY: p, paddingX: p,
+                               dilationY: d, dilationX: d)
+        #expect(9 - oh < s && 7 - ow < s)
+        var ty = Tensor(shape: x.shape)
+        y.withUnsafeBufferPointer { yp in w.withUnsafeBufferPointer { wp in ty.withUnsafeMutableBufferPointer { tp in
+            convTranspose2dForward(input: yp.baseAddress!, weight: wp.baseAddress!, bias: nil, output: tp.baseAddress!, geometry: g)
+        } } }
+        var lhs = 0.0, rhs = 0.0
+        for i in 0 ..< cx.count { lhs += Double(cx[i]) * Double(y[i]) }
+        for i in 0 ..< x.count { rhs += Double(x[i]) * Double(ty[i]) }
+        #expect(abs(lhs - rhs) <= 1e-5 * max(1, abs(lhs)), "⟨Ax, y⟩ = \(lhs), ⟨x, Aᵀy⟩ = \(rhs)")
+        #expect(abs(lhs) > 1)
+    }
+}

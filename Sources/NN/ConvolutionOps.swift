@@ -26,18 +26,7 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int
                       output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
     }
     return makeResult(y, [x, weight, bias]) { out in
-        var dy = out.grad!
-        let yv = out.value
-        if activation != .identity {
-            let p = dy.unsafeMutablePointer()
-            withExtendedLifetime(yv) {
-                let y = yv.unsafePointer
-                forEachChunk(dy.count) { r in
-                    activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
-                                       count: r.count, activation: activation)
-                }
-            }
-        }
+        let dy = gradientThroughActivation(out, activation)
         let xv = x.value, wv = weight.value
         var targets = GradientTargets()
         let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
@@ -70,18 +59,7 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
                                output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
     }
     return makeResult(y, [x, weight, bias]) { out in
-        var dy = out.grad!
-        let yv = out.value
-        if activation != .identity {
-            let p = dy.unsafeMutablePointer()
-            withExtendedLifetime(yv) {
-                let y = yv.unsafePointer
-                forEachChunk(dy.count) { r in
-                    activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
-                                       count: r.count, activation: activation)
-                }
-            }
-        }
+        let dy = gradientThroughActivation(out, activation)
         let xv = x.value, wv = weight.value
         var targets = GradientTargets()
         let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
@@ -91,4 +69,21 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
         }
         targets.finish()
     }
+}
+
+/// The output gradient of a layer with a fused activation, taken back through that activation
+/// (the identity returns `out.grad` as it is). Shared by the convolution ops above.
+func gradientThroughActivation(_ out: Variable, _ activation: Activation) -> Tensor {
+    var dy = out.grad!
+    guard activation != .identity else { return dy }
+    let yv = out.value
+    let p = dy.unsafeMutablePointer()
+    withExtendedLifetime(yv) {
+        let y = yv.unsafePointer
+        forEachChunk(dy.count) { r in
+            activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
+                               count: r.count, activation: activation)
+        }
+    }
+    return dy
 }

@@ -1,4 +1,5 @@
 import Blur
+import Foundation
 import ImageCore
 import Spectral
 
@@ -13,23 +14,24 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
     /// natural images better than the Laplacian's 1/f⁴.
     case gradient
 
-    /// |D|² over the half spectrum of an H×W grid; nil for the identity (|D|² = 1).
-    func powerSpectrum(height: Int, width: Int) throws -> [Float]? {
-        let count = height * (width / 2 + 1)
+    /// |D|² over the half spectrum of an H×W grid; nil for the identity (|D|² = 1). Closed forms
+    /// of the kernels' transfer functions (the same values `psfToOTF` gives, without an FFT):
+    /// Laplacian `(4 − 2cos 2πu/H − 2cos 2πv/W)²`, gradient `4sin²(πu/H) + 4sin²(πv/W)`.
+    func powerSpectrum(height: Int, width: Int) -> [Float]? {
+        let cw = width / 2 + 1
+        let cy = (0 ..< height).map { cos(2 * Double.pi * Double($0) / Double(height)) }
+        let cx = (0 ..< cw).map { cos(2 * Double.pi * Double($0) / Double(width)) }
         switch self {
         case .identity:
             return nil
         case .laplacian:
-            let kernel = Image(channels: 1, height: 3, width: 3, pixels: [0, -1, 0, -1, 4, -1, 0, -1, 0])
-            let otf = try psfToOTF(kernel, height: height, width: width)
-            return (0 ..< count).map { otf.floats[2 * $0] * otf.floats[2 * $0] + otf.floats[2 * $0 + 1] * otf.floats[2 * $0 + 1] }
+            var out = [Float](repeating: 0, count: height * cw)
+            for r in 0 ..< height { for c in 0 ..< cw { let d = 4 - 2 * cy[r] - 2 * cx[c]; out[r * cw + c] = Float(d * d) } }
+            return out
         case .gradient:
-            let dx = try psfToOTF(Image(channels: 1, height: 3, width: 3, pixels: [0, 0, 0, 0, -1, 1, 0, 0, 0]), height: height, width: width)
-            let dy = try psfToOTF(Image(channels: 1, height: 3, width: 3, pixels: [0, 0, 0, 0, -1, 0, 0, 1, 0]), height: height, width: width)
-            return (0 ..< count).map { k in
-                dx.floats[2 * k] * dx.floats[2 * k] + dx.floats[2 * k + 1] * dx.floats[2 * k + 1]
-                    + dy.floats[2 * k] * dy.floats[2 * k] + dy.floats[2 * k + 1] * dy.floats[2 * k + 1]
-            }
+            var out = [Float](repeating: 0, count: height * cw)
+            for r in 0 ..< height { for c in 0 ..< cw { out[r * cw + c] = Float(4 - 2 * cy[r] - 2 * cx[c]) } }
+            return out
         }
     }
 }
@@ -60,13 +62,14 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
 public func wiener(_ blurred: Image, psf: PSF, noiseToSignal: Double? = nil,
                    regularizer: Regularizer = .identity, border: BorderHandling = .reflect) throws -> Image {
     if let nsr = noiseToSignal, !(nsr >= 0 && nsr.isFinite) { throw DeconvolutionError.invalidNoiseToSignal(nsr) }
+    var d2: [Float]?? = nil   // |D|², computed once for all channels (same domain)
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
         let nsr = noiseToSignal ?? defaultNoiseToSignal(plane)
-        let d2 = try regularizer.powerSpectrum(height: domain.height, width: domain.width)
-        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2, weight: Float(nsr), scale: 1 / Float(domain.count))
+        if d2 == nil { d2 = regularizer.powerSpectrum(height: domain.height, width: domain.width) }
+        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2!, weight: Float(nsr), scale: 1 / Float(domain.count))
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return domain.extract(y)
     }

@@ -169,3 +169,26 @@ struct BadInputTests {
         #expect(throws: DeconvolutionError.nonFiniteInput(count: 1)) { try wiener(bad, psf: psf) }
     }
 }
+
+@Suite("Regulariser spectra")
+struct RegularizerTests {
+    @Test("closed-form |D|² equals |psfToOTF(D)|² for the Laplacian and the gradient", arguments: [(9, 12), (10, 7)])
+    func closedForms(height: Int, width: Int) throws {
+        func power(_ kernels: [Image]) throws -> [Float] {
+            var total = [Float](repeating: 0, count: height * (width / 2 + 1))
+            for k in kernels {
+                let otf = try psfToOTF(k, height: height, width: width)
+                for i in total.indices { total[i] += otf.floats[2 * i] * otf.floats[2 * i] + otf.floats[2 * i + 1] * otf.floats[2 * i + 1] }
+            }
+            return total
+        }
+        let laplacian = try power([Image(channels: 1, height: 3, width: 3, pixels: [0, -1, 0, -1, 4, -1, 0, -1, 0])])
+        let gradient = try power([Image(channels: 1, height: 3, width: 3, pixels: [0, 0, 0, 0, -1, 1, 0, 0, 0]),
+                                  Image(channels: 1, height: 3, width: 3, pixels: [0, 0, 0, 0, -1, 0, 0, 1, 0])])
+        let l = try #require(Regularizer.laplacian.powerSpectrum(height: height, width: width))
+        let g = try #require(Regularizer.gradient.powerSpectrum(height: height, width: width))
+        #expect(zip(l, laplacian).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(g, gradient).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(Regularizer.identity.powerSpectrum(height: height, width: width) == nil)
+    }
+}

@@ -47,7 +47,13 @@ struct WorkingDomain {
 
     /// The observed plane placed on the domain according to the border handling; `blur` is the
     /// operator on this domain (the taper's circular blur reuses its OTF).
-    func embed(_ plane: Image, psf: PSF, blur: CirculantBlur) throws -> RealBuffer {
+    func embed(_ channel: ChannelPlane, psf: PSF, blur: CirculantBlur) throws -> RealBuffer {
+        if border == .none {
+            let buffer = RealBuffer(count: count, zeroed: false)
+            channel.copy(into: buffer.pointer)
+            return buffer
+        }
+        let plane = channel.image()
         let placed: Image
         switch border {
         case .none: placed = plane
@@ -74,15 +80,11 @@ struct WorkingDomain {
         return mask
     }
 
-    /// The image part of a domain buffer.
-    func extract(_ buffer: RealBuffer) -> Image {
-        var out = Image(channels: 1, height: imageHeight, width: imageWidth)
-        out.pixels.withUnsafeMutableBufferPointer { dst in
-            for y in 0 ..< imageHeight {
-                (dst.baseAddress! + y * imageWidth).update(from: buffer.pointer + (top + y) * width + left, count: imageWidth)
-            }
+    /// Copies the image part of a domain buffer to `destination` (imageHeight × imageWidth values).
+    func extract(_ buffer: RealBuffer, into destination: UnsafeMutablePointer<Float>) {
+        for y in 0 ..< imageHeight {
+            (destination + y * imageWidth).initialize(from: buffer.pointer + (top + y) * width + left, count: imageWidth)
         }
-        return out
     }
 }
 

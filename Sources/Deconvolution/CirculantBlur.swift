@@ -35,12 +35,29 @@ final class CirculantBlur {
     }
 }
 
+/// One channel of an image, read in place (copied only when a method needs an `Image`).
+struct ChannelPlane {
+    let source: Image
+    let channel: Int
+
+    /// The channel as a one-channel image (a copy; single-channel sources are returned as they are).
+    func image() -> Image { source.channels == 1 ? source : source.channel(channel) }
+
+    /// Copies the channel's pixels to `destination` (`planeSize` values).
+    func copy(into destination: UnsafeMutablePointer<Float>) {
+        source.pixels.withUnsafeBufferPointer { src in
+            destination.update(from: src.baseAddress! + channel * source.planeSize, count: source.planeSize)
+        }
+    }
+}
+
 /// Shared checks and the per-channel loop of every method: validates the PSF size and the data,
-/// builds the working domain and the blur operator once, then runs `body` on each channel's
-/// plane (channels one after another: each method's FFTs and element-wise loops use the
-/// machine's threads themselves — one level of parallelism).
+/// builds the working domain and the blur operator once, then runs `body` on each channel and
+/// copies the image part of the domain buffer it returns straight into the result (channels one
+/// after another: each method's FFTs and element-wise loops use the machine's threads themselves
+/// — one level of parallelism).
 func deconvolvePerChannel(_ blurred: Image, psf: PSF, border: BorderHandling,
-                          _ body: (Image, WorkingDomain, CirculantBlur) throws -> Image) throws -> Image {
+                          _ body: (ChannelPlane, WorkingDomain, CirculantBlur) throws -> RealBuffer) throws -> Image {
     guard psf.height <= blurred.height, psf.width <= blurred.width else {
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height,
                                                     width: blurred.width, height: blurred.height)
@@ -50,7 +67,23 @@ func deconvolvePerChannel(_ blurred: Image, psf: PSF, border: BorderHandling,
     guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
     let domain = WorkingDomain(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf, border: border)
     let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)
-    return try blurred.mapChannels { try body($0, domain, blur) }
+    let n = blurred.planeSize
+    var failure: Error?
+    let pixels = [Float](unsafeUninitializedCapacity: blurred.pixels.count) { out, initialised in
+        for c in 0 ..< blurred.channels {
+            do {
+                let result = try body(ChannelPlane(source: blurred, channel: c), domain, blur)
+                domain.extract(result, into: out.baseAddress! + c * n)
+            } catch {
+                failure = error
+                out.baseAddress!.initialize(repeating: 0, count: out.count)
+                break
+            }
+        }
+        initialised = out.count
+    }
+    if let failure { throw failure }
+    return Image(channels: blurred.channels, height: blurred.height, width: blurred.width, pixels: pixels)
 }
 
 func checkIterations(_ n: Int) throws {

@@ -35,6 +35,6 @@ public func landweber(_ blurred: Image, psf: PSF, iterations: Int = 100, stepSiz
             let xp = x.pointer, s = step.pointer
             parallelRanges(n) { range in for i in range { xp[i] = max(0, xp[i] + tau * s[i]) } }
         }
-        return domain.extract(x)
+        return x
     }
 }

@@ -70,7 +70,7 @@ public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, var
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
         try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance)
-        return domain.extract(solver.x)
+        return solver.x
     }
 }
 
@@ -81,7 +81,7 @@ final class RLSolver {
     let y: RealBuffer, x: RealBuffer, estimate: RealBuffer, correction: RealBuffer
     let n: Int
 
-    init(domain: WorkingDomain, blur: CirculantBlur, plane: Image, psf: PSF, start: RichardsonLucyStart) throws {
+    init(domain: WorkingDomain, blur: CirculantBlur, plane: ChannelPlane, psf: PSF, start: RichardsonLucyStart) throws {
         self.domain = domain
         n = domain.count
         self.blur = blur

@@ -40,7 +40,7 @@ public func tikhonov(_ blurred: Image, psf: PSF, lambda: Double? = nil, regulari
         let weight = lambda ?? gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2! ?? [Float](repeating: 1, count: spectrum.count), width: domain.width)
         applyFilter(spectrum, otf: blur.otf, regularizerPower: d2!, weight: Float(weight), scale: 1 / Float(domain.count))
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
-        return domain.extract(y)
+        return y
     }
 }
 

@@ -67,11 +67,11 @@ public func wiener(_ blurred: Image, psf: PSF, noiseToSignal: Double? = nil,
         let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
-        let nsr = noiseToSignal ?? defaultNoiseToSignal(plane)
+        let nsr = noiseToSignal ?? defaultNoiseToSignal(plane.image())
         if d2 == nil { d2 = regularizer.powerSpectrum(height: domain.height, width: domain.width) }
         applyFilter(spectrum, otf: blur.otf, regularizerPower: d2!, weight: Float(nsr), scale: 1 / Float(domain.count))
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
-        return domain.extract(y)
+        return y
     }
 }
 

@@ -61,6 +61,7 @@ public enum DatasetError: LocalizedError, Equatable {
     case empty(path: String, layout: String)
     case unpaired(path: String, names: [String])
     case invalidFraction(Double)
+    case alreadyBlurred(path: String, layout: String)
 
     public var errorDescription: String? {
         switch self {
@@ -75,6 +76,8 @@ public enum DatasetError: LocalizedError, Equatable {
         case let .unpaired(path, names):
             let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
             return "\(names.count) blurred image(s) in '\(path)' have no sharp partner with the same name: \(shown). Remove them or add the sharp images."
+        case let .alreadyBlurred(path, layout):
+            return "'\(path)' already holds blurred/sharp pairs (\(layout) layout); synthetic blur is made from a folder of sharp images."
         case let .invalidFraction(f):
             return "The training fraction must be strictly between 0 and 1, got \(f)."
         }

@@ -73,72 +73,21 @@ struct Degrade: ParsableCommand {
 
     func run() throws {
         let dataset = try BuiltinData.resolve(source)
-        guard !dataset.layout.hasRealPairs else {
-            throw ValidationError("'\(source)' already holds blurred/sharp pairs (\(dataset.layout.rawValue) layout); degrade makes synthetic blur from a folder of sharp images.")
-        }
         let sceneSplit = try SceneSplit(scenes: dataset.scenes, seed: splitSeed, trainFraction: trainFraction)
-        let samples = sceneSplit.samples(of: dataset, side: split.side)
-        guard !samples.isEmpty else { throw ValidationError("No images on the \(split.rawValue) side of the split of '\(source)'.") }
-        let fixedPSF: PSF? = PSFSampler(name: psf) == nil ? try PSF.parse(psf) : nil
-        let sampler = PSFSampler(name: psf)
         let options = DegradationOptions(noiseSigma: noise, poissonPeak: poisson, quantize: !noQuantize, boundary: boundary)
-        let out = URL(fileURLWithPath: output)
-        print("degrade: \(samples.count) image(s) from \(dataset.root) (\(split.rawValue) split), PSF \(psf), σ = \(noise)")
-
-        var results = [Result<(DegradationManifest.Item, Degraded), Error>?](repeating: nil, count: samples.count)
-        results.withUnsafeMutableBufferPointer { slots in
-            parallelFor(samples.count) { i in
-                slots[i] = Result {
-                    try degradeOne(samples[i], side: sceneSplit.side(of: samples[i]), fixedPSF: fixedPSF,
-                                   sampler: sampler, options: options, out: out)
-                }
-            }
+        print("degrade: \(sceneSplit.samples(of: dataset, side: split.side).count) image(s) from \(dataset.root) (\(split.rawValue) split), PSF \(psf), σ = \(noise)")
+        let (manifest, degraded) = try writeSyntheticSet(
+            from: dataset, psf: psf, options: options, seed: seed, split: sceneSplit, side: split.side,
+            to: URL(fileURLWithPath: output), tool: "deblur \(Deblur.configuration.version)")
+        for (item, d) in zip(manifest.items, degraded) {
+            print("  \(item.file): \(item.split.rawValue), \(item.psf.spec) (\(d.psf.width)×\(d.psf.height) kernel), \(d.blurred.width)×\(d.blurred.height)")
         }
-        var items: [DegradationManifest.Item] = []
-        var rows: [[Image]] = []
-        for result in results {
-            let (item, degraded) = try result!.get()
-            items.append(item)
-            rows.append([degraded.sharp, degraded.blurred, degraded.psf.viewingImage()])
-            print("  \(item.file): \(item.split.rawValue), \(item.psf.spec) (\(degraded.psf.width)×\(degraded.psf.height) kernel), \(degraded.blurred.width)×\(degraded.blurred.height)")
-        }
-        let manifest = DegradationManifest(
-            tool: "deblur \(Deblur.configuration.version)", source: dataset.root, layout: dataset.layout, seed: seed,
-            trainFraction: trainFraction, psf: psf, boundary: boundary.rawValue, splitWritten: split.rawValue, items: items)
-        try manifest.write(to: out.appendingPathComponent("manifest.json"))
-        print("wrote \(items.count) triplets and manifest.json to \(output)")
+        print("wrote \(manifest.items.count) triplets and manifest.json to \(output)")
         if let contactSheet {
-            let sheet = try Reporting.contactSheet(rows: rows, cellHeight: 192)
+            let sheet = try Reporting.contactSheet(rows: degraded.map { [$0.sharp, $0.blurred, $0.psf.viewingImage()] }, cellHeight: 192)
             try writeImage(sheet.clamped(to: 0 ... 1), to: contactSheet)
             print("wrote contact sheet (sharp | blurred | PSF) to \(contactSheet)")
         }
-    }
-
-    /// Reads, degrades and writes one image; returns its manifest row.
-    func degradeOne(_ sample: Sample, side: SplitSide, fixedPSF: PSF?, sampler: PSFSampler?,
-                    options: DegradationOptions, out: URL) throws -> (DegradationManifest.Item, Degraded) {
-        let source = try readImage(at: sample.sharpPath)
-        var rng = SeededRNG(seed: seed, stream: stableHash(sample.id))
-        let kernel = try fixedPSF ?? sampler!.sample(&rng)
-        let imageSeed = rng.next()
-        let degraded = try degrade(source, psf: kernel, options: options, seed: imageSeed)
-        let file = sample.id + ".png"
-        let sharpPath = out.appendingPathComponent("sharp/\(file)").path
-        let blurredPath = out.appendingPathComponent("blurred/\(file)").path
-        try writeImage(degraded.sharp, to: sharpPath)
-        try writeImage(degraded.blurred, to: blurredPath)
-        var raw = kernel.weights
-        let peak = raw.valueRange.upperBound
-        for i in raw.pixels.indices { raw.pixels[i] /= peak }
-        try writeImage(raw, to: out.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
-        let item = DegradationManifest.Item(
-            file: file, scene: sample.scene, split: side, source: sample.sharpPath,
-            sourceSHA256: try SHA256.hex(fileAt: sample.sharpPath),
-            sharpSHA256: try SHA256.hex(fileAt: sharpPath), blurredSHA256: try SHA256.hex(fileAt: blurredPath),
-            psf: .init(kind: kernel.kind.name, spec: kernel.spec, parameters: kernel.kind.parameters,
-                       size: max(kernel.height, kernel.width)),
-            noiseSigma: options.noiseSigma, poissonPeak: options.poissonPeak, seed: imageSeed)
-        return (item, degraded)
     }
 }
 

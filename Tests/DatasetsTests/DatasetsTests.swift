@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Datasets
+import Blur
+import ImageCore
+import ImageIO
 
 /// Builds a throw-away folder tree of empty files (the loaders only look at names).
 func makeTree(_ files: [String]) throws -> URL {
@@ -151,5 +154,85 @@ struct SplitTests {
         #expect(split.testScenes.count == 2)
         let camera = try #require(ds.samples.first { $0.id == "camera" })
         #expect(try SHA256.hex(fileAt: camera.sharpPath) == "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a")
+    }
+}
+
+@Suite("Synthetic set writer")
+struct SyntheticSetTests {
+    /// Four small seeded photos-to-be in a fresh folder.
+    func sourceFolder() throws -> URL {
+        let root = try makeTree([])
+        var rng = SeededRNG(seed: 12)
+        for name in ["a", "b", "c", "d"] {
+            var img = Image(channels: 3, height: 40, width: 48)
+            for i in img.pixels.indices { img.pixels[i] = Float(rng.next() % 256) / 255 }
+            try writeImage(img, to: root.appendingPathComponent("\(name).png").path)
+        }
+        return root
+    }
+
+    @Test("writes sharp/blurred/psf triplets and a manifest whose hashes, sizes and split match the files")
+    func writesEverything() throws {
+        let src = try sourceFolder()
+        let dataset = try loadDataset(at: src.path)
+        let split = try SceneSplit(scenes: dataset.scenes, seed: 3)
+        let out = try makeTree([])
+        let (manifest, degraded) = try writeSyntheticSet(from: dataset, psf: "motion:5,0", options: DegradationOptions(),
+                                                         seed: 7, split: split, side: nil, to: out, tool: "test")
+        #expect(manifest.items.map(\.file) == ["a.png", "b.png", "c.png", "d.png"])
+        #expect(degraded.count == 4)
+        for item in manifest.items {
+            for folder in ["sharp", "blurred", "psf"] {
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(folder)/\(item.file)").path))
+            }
+            #expect(try SHA256.hex(fileAt: out.appendingPathComponent("blurred/\(item.file)").path) == item.blurredSHA256)
+            #expect(try SHA256.hex(fileAt: out.appendingPathComponent("sharp/\(item.file)").path) == item.sharpSHA256)
+            #expect(item.psf.spec == "motion:5,0" && item.psf.kind == "motion" && item.psf.parameters["length"] == 5)
+            #expect(item.noiseSigma == 0.01)
+            #expect(item.split == (split.testScenes.contains(item.scene) ? .test : .train))
+            // Valid convolution with a 1×5 kernel: 4 columns fewer, same rows.
+            let sharp = try readImage(at: out.appendingPathComponent("sharp/\(item.file)").path)
+            #expect(sharp.width == 44 && sharp.height == 40)
+        }
+        let reread = try DegradationManifest.read(from: out.appendingPathComponent("manifest.json"))
+        #expect(reread == manifest)
+    }
+
+    @Test("the same seed gives identical files; one image's draw does not depend on the others")
+    func reproducible() throws {
+        let src = try sourceFolder()
+        let dataset = try loadDataset(at: src.path)
+        let split = try SceneSplit(scenes: dataset.scenes, seed: 3)
+        let one = try makeTree([]), two = try makeTree([])
+        let m1 = try writeSyntheticSet(from: dataset, psf: "mixed", options: DegradationOptions(), seed: 5,
+                                       split: split, side: nil, to: one, tool: "test").manifest
+        let m2 = try writeSyntheticSet(from: dataset, psf: "mixed", options: DegradationOptions(), seed: 5,
+                                       split: split, side: nil, to: two, tool: "test").manifest
+        #expect(m1.items.map(\.blurredSHA256) == m2.items.map(\.blurredSHA256))
+        let testOnly = try writeSyntheticSet(from: dataset, psf: "mixed", options: DegradationOptions(), seed: 5,
+                                             split: split, side: .test, to: try makeTree([]), tool: "test").manifest
+        for item in testOnly.items {
+            #expect(m1.items.first { $0.file == item.file }?.blurredSHA256 == item.blurredSHA256)
+        }
+        let other = try writeSyntheticSet(from: dataset, psf: "mixed", options: DegradationOptions(), seed: 6,
+                                          split: split, side: nil, to: try makeTree([]), tool: "test").manifest
+        #expect(other.items.map(\.blurredSHA256) != m1.items.map(\.blurredSHA256))
+    }
+
+    @Test("real-pair layouts and bad PSF specs are refused")
+    func refusals() throws {
+        let paired = try makeTree(["sharp/x.png", "blurred/x.png"])
+        let dataset = try loadDataset(at: paired.path)
+        let split = try SceneSplit(scenes: dataset.scenes, seed: 0)
+        #expect(throws: DatasetError.alreadyBlurred(path: paired.path, layout: "paired-folders")) {
+            try writeSyntheticSet(from: dataset, psf: "mixed", options: DegradationOptions(), seed: 0,
+                                  split: split, side: nil, to: try makeTree([]), tool: "test")
+        }
+        let src = try sourceFolder()
+        let photos = try loadDataset(at: src.path)
+        #expect(throws: BlurError.self) {
+            try writeSyntheticSet(from: photos, psf: "motion:oops", options: DegradationOptions(), seed: 0,
+                                  split: try SceneSplit(scenes: photos.scenes), side: nil, to: try makeTree([]), tool: "test")
+        }
     }
 }

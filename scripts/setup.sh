@@ -19,8 +19,5 @@ if [[ $missing == 1 ]]; then
     $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-"$root/scripts/fetch-data.sh"
-for extra in "$root"/scripts/fetch-weights.sh; do
-    [[ -x "$extra" ]] && "$extra"
-done
-exit 0
+"$root/scripts/fetch-data.sh"      # built-in images -> Data/builtin/
+"$root/scripts/fetch-weights.sh"   # ST-LPIPS (alex) weights -> Data/weights/

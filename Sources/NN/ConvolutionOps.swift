@@ -18,24 +18,9 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int
                            outputChannels: ws[0], kernelHeight: ws[2], kernelWidth: ws[3],
                            strideY: stride, strideX: stride, paddingY: padding, paddingX: padding,
                            dilationY: dilation, dilationX: dilation, groups: groups)
-    let parallel = ConvolutionSchedule.parallelOverBatch(g)
-    var y = Tensor.uninitialized(shape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth])
-    let xv = x.value, wv = weight.value, bv = bias?.value
-    withExtendedLifetime((xv, wv, bv)) {
-        conv2dForward(input: xv.unsafePointer, weight: wv.unsafePointer, bias: bv?.unsafePointer,
-                      output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
-    }
-    return makeResult(y, [x, weight, bias]) { out in
-        let dy = gradientThroughActivation(out, activation)
-        let xv = x.value, wv = weight.value
-        var targets = GradientTargets()
-        let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
-        withExtendedLifetime((xv, wv, dy)) {
-            conv2dBackward(input: xv.unsafePointer, weight: wv.unsafePointer, dOutput: dy.unsafePointer,
-                           dInput: dx, dWeight: dw, dBias: db, geometry: g, accumulate: false, parallelOverBatch: parallel)
-        }
-        targets.finish()
-    }
+    return differentiableConvolution(x, weight: weight, bias: bias, geometry: g,
+                                     outputShape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth],
+                                     activation: activation, forward: conv2dForward, backward: conv2dBackward)
 }
 
 /// Differentiable transposed 2-D convolution with optional bias and fused activation,
@@ -51,12 +36,30 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
     let g = Conv2dGeometry.transposed(batch: xs[0], inputChannels: xs[1], inputHeight: xs[2], inputWidth: xs[3],
                                       outputChannels: ws[1], kernelSize: ws[2], stride: stride, padding: padding,
                                       outputPadding: outputPadding, dilation: dilation)
+    // A transposed convolution is the adjoint of the convolution whose input has this output's shape.
+    return differentiableConvolution(x, weight: weight, bias: bias, geometry: g,
+                                     outputShape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth],
+                                     activation: activation, forward: convTranspose2dForward, backward: convTranspose2dBackward)
+}
+
+/// Raw kernel pair of a convolution-like op (`conv2dForward`/`conv2dBackward` and the transposed pair).
+typealias ConvolutionForwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
+                                      UnsafeMutablePointer<Float>, Conv2dGeometry, Activation, Bool) -> Void
+typealias ConvolutionBackwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                       UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+                                       Conv2dGeometry, Bool, Bool) -> Void
+
+/// Records a convolution-like op on the tape: runs `forward` into a new tensor of `outputShape`, and on
+/// the backward pass takes the gradient through the fused activation and runs `backward` into the
+/// gradients of `x`, `weight` and `bias`. The schedule (batch or BLAS threads) is chosen once for both.
+func differentiableConvolution(_ x: Variable, weight: Variable, bias: Variable?, geometry g: Conv2dGeometry,
+                               outputShape: [Int], activation: Activation,
+                               forward: ConvolutionForwardKernel, backward: @escaping ConvolutionBackwardKernel) -> Variable {
     let parallel = ConvolutionSchedule.parallelOverBatch(g)
-    var y = Tensor.uninitialized(shape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth])
+    var y = Tensor.uninitialized(shape: outputShape)
     let xv = x.value, wv = weight.value, bv = bias?.value
     withExtendedLifetime((xv, wv, bv)) {
-        convTranspose2dForward(input: xv.unsafePointer, weight: wv.unsafePointer, bias: bv?.unsafePointer,
-                               output: y.unsafeMutablePointer(), geometry: g, activation: activation, parallelOverBatch: parallel)
+        forward(xv.unsafePointer, wv.unsafePointer, bv?.unsafePointer, y.unsafeMutablePointer(), g, activation, parallel)
     }
     return makeResult(y, [x, weight, bias]) { out in
         let dy = gradientThroughActivation(out, activation)
@@ -64,15 +67,14 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
         var targets = GradientTargets()
         let dx = targets.buffer(for: x), dw = targets.buffer(for: weight), db = targets.buffer(for: bias)
         withExtendedLifetime((xv, wv, dy)) {
-            convTranspose2dBackward(input: xv.unsafePointer, weight: wv.unsafePointer, dOutput: dy.unsafePointer,
-                                    dInput: dx, dWeight: dw, dBias: db, geometry: g, accumulate: false, parallelOverBatch: parallel)
+            backward(xv.unsafePointer, wv.unsafePointer, dy.unsafePointer, dx, dw, db, g, false, parallel)
         }
         targets.finish()
     }
 }
 
 /// The output gradient of a layer with a fused activation, taken back through that activation
-/// (the identity returns `out.grad` as it is). Shared by the convolution ops above.
+/// (the identity returns `out.grad` as it is).
 func gradientThroughActivation(_ out: Variable, _ activation: Activation) -> Tensor {
     var dy = out.grad!
     guard activation != .identity else { return dy }

@@ -42,13 +42,6 @@ public func convTranspose2d(_ x: Variable, weight: Variable, bias: Variable?, st
                                      activation: activation, forward: convTranspose2dForward, backward: convTranspose2dBackward)
 }
 
-/// Raw kernel pair of a convolution-like op (`conv2dForward`/`conv2dBackward` and the transposed pair).
-typealias ConvolutionForwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
-                                      UnsafeMutablePointer<Float>, Conv2dGeometry, Activation, Bool) -> Void
-typealias ConvolutionBackwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                       UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
-                                       Conv2dGeometry, Bool, Bool) -> Void
-
 /// Records a convolution-like op on the tape: runs `forward` into a new tensor of `outputShape`, and on
 /// the backward pass takes the gradient through the fused activation and runs `backward` into the
 /// gradients of `x`, `weight` and `bias`. The schedule (batch or BLAS threads) is chosen once for both.

@@ -23,25 +23,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                            kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                            strideY: stride, strideX: stride, paddingY: padding, paddingX: padding,
                            dilationY: dilation, dilationX: dilation, groups: groups)
-    var out = Tensor.uninitialized(shape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth])
-    input.withUnsafeBufferPointer { x in
-        weight.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { y in
-                if let bias {
-                    bias.withUnsafeBufferPointer { b in
-                        conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                      output: y.baseAddress!, geometry: g, activation: activation,
-                                      parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
-                    }
-                } else {
-                    conv2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                  output: y.baseAddress!, geometry: g, activation: activation,
-                                  parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
-                }
-            }
-        }
-    }
-    return out
+    return convolutionForward(input, weight: weight, bias: bias, geometry: g, outputShape: [g.batch, g.outputChannels, g.outputHeight, g.outputWidth],
+                              activation: activation, kernel: conv2dForward)
 }
 
 /// Max pooling with a square window; `stride` defaults to `kernelSize` (PyTorch's default),
@@ -95,25 +78,8 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     let g = Conv2dGeometry.transposed(batch: input.shape[0], inputChannels: input.shape[1], inputHeight: input.shape[2],
                                       inputWidth: input.shape[3], outputChannels: weight.shape[1], kernelSize: weight.shape[2],
                                       stride: stride, padding: padding, outputPadding: outputPadding, dilation: dilation)
-    var out = Tensor.uninitialized(shape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth])
-    input.withUnsafeBufferPointer { x in
-        weight.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { y in
-                if let bias {
-                    bias.withUnsafeBufferPointer { b in
-                        convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
-                                               output: y.baseAddress!, geometry: g, activation: activation,
-                                               parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
-                    }
-                } else {
-                    convTranspose2dForward(input: x.baseAddress!, weight: w.baseAddress!, bias: nil,
-                                           output: y.baseAddress!, geometry: g, activation: activation,
-                                           parallelOverBatch: ConvolutionSchedule.parallelOverBatch(g))
-                }
-            }
-        }
-    }
-    return out
+    return convolutionForward(input, weight: weight, bias: bias, geometry: g, outputShape: [g.batch, g.inputChannels, g.inputHeight, g.inputWidth],
+                              activation: activation, kernel: convTranspose2dForward)
 }
 
 /// Upsampling of a rank-4 tensor by an integer `scale`, nearest or bilinear (half-pixel centres).
@@ -144,6 +110,26 @@ public func pixelShuffle(_ input: Tensor, factor r: Int) -> Tensor {
         out.withUnsafeMutableBufferPointer { y in
             pixelShuffle(input: x.baseAddress!, output: y.baseAddress!, batch: n, channels: c, height: h, width: w, factor: r)
         }
+    }
+    return out
+}
+
+/// Raw kernel pairs of convolution-like ops (`conv2dForward`/`conv2dBackward`, and the transposed pair):
+/// input, weight, bias, output, geometry, activation, parallel-over-batch.
+public typealias ConvolutionForwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?,
+                                             UnsafeMutablePointer<Float>, Conv2dGeometry, Activation, Bool) -> Void
+/// input, weight, dOutput, dInput, dWeight, dBias, geometry, accumulate, parallel-over-batch.
+public typealias ConvolutionBackwardKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                              UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+                                              Conv2dGeometry, Bool, Bool) -> Void
+
+/// Runs a convolution-like forward `kernel` into a new tensor of `outputShape` (schedule chosen by measurement).
+func convolutionForward(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry g: Conv2dGeometry,
+                        outputShape: [Int], activation: Activation, kernel: ConvolutionForwardKernel) -> Tensor {
+    var out = Tensor.uninitialized(shape: outputShape)
+    withExtendedLifetime((input, weight, bias)) {
+        kernel(input.unsafePointer, weight.unsafePointer, bias?.unsafePointer, out.unsafeMutablePointer(), g, activation,
+               ConvolutionSchedule.parallelOverBatch(g))
     }
     return out
 }

@@ -21,13 +21,3 @@ public func estimateNoiseSigma(_ image: Image) -> Double {
     }
     return sigmas.reduce(0, +) / Double(sigmas.count)
 }
-
-/// Noise-to-signal power ratio for a Wiener filter with a flat (white) signal model:
-/// `σ̂² / max(var(y) − σ̂², 10⁻⁸)` with σ̂ from `estimateNoiseSigma`.
-public func estimateNoiseToSignal(_ image: Image) -> Double {
-    let sigma = estimateNoiseSigma(image)
-    let n = Double(image.pixels.count)
-    let mean = image.sum / n
-    let variance = image.pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-    return sigma * sigma / max(variance - sigma * sigma, 1e-8)
-}

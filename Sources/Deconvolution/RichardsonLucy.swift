@@ -165,7 +165,6 @@ final class RLSolver {
                     parallelRanges(n) { range in for i in range { xp[i] *= c[i] } }
                 }
             }
-            iterationsRun = k + 1
             if let tolerance = stopTolerance {
                 var change = 0.0, norm = 0.0
                 let pp = previous.pointer
@@ -179,7 +178,6 @@ final class RLSolver {
         }
     }
 
-    private(set) var iterationsRun = 0
     private var normalX: [Float]?, normalY: [Float]?
 
     /// `1 − λ div(∇x / |∇x|)` with forward differences for ∇ and backward for div (periodic on the

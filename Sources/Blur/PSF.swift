@@ -92,6 +92,15 @@ public struct PSF: Sendable, Equatable {
         try! PSF(weights: Image(channels: 1, height: 1, width: 1, value: 1))
     }
 
+    /// The weights divided by the largest weight (peak 1): how PSFs are stored as 16-bit PNGs
+    /// (`psf/NAME.png`, `deblur psf --raw`). Reading one back with `PSF.parse(path)` renormalises to sum 1.
+    public var peakNormalized: Image {
+        var out = weights
+        let peak = weights.valueRange.upperBound
+        for i in out.pixels.indices { out.pixels[i] /= peak }
+        return out
+    }
+
     /// The kernel for viewing: max-normalised and enlarged with nearest-neighbour sampling so its
     /// longer side is at least `minimumSide` pixels.
     public func viewingImage(minimumSide: Int = 256) -> Image {

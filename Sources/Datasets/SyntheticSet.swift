@@ -43,10 +43,7 @@ public func writeSyntheticSet(from dataset: Dataset, psf: String, options: Degra
                 let blurredPath = folder.appendingPathComponent("blurred/\(file)").path
                 try writeImage(degraded.sharp, to: sharpPath)
                 try writeImage(degraded.blurred, to: blurredPath)
-                var raw = kernel.weights
-                let peak = raw.valueRange.upperBound
-                for j in raw.pixels.indices { raw.pixels[j] /= peak }
-                try writeImage(raw, to: folder.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
+                try writeImage(kernel.peakNormalized, to: folder.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
                 let item = DegradationManifest.Item(
                     file: file, scene: sample.scene, split: split.side(of: sample), source: sample.sharpPath,
                     sourceSHA256: try SHA256.hex(fileAt: sample.sharpPath),

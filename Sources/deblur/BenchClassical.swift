@@ -39,10 +39,7 @@ struct BenchClassical: ParsableCommand {
         if let dir = writeInputs {
             try writeImage(gray, to: "\(dir)/gray.png", bitDepth: 16)
             try writeImage(rgb, to: "\(dir)/rgb.png", bitDepth: 16)
-            var w = psf.weights
-            let peak = w.valueRange.upperBound
-            for i in w.pixels.indices { w.pixels[i] /= peak }
-            try writeImage(w, to: "\(dir)/psf.png", bitDepth: 16)
+            try writeImage(psf.peakNormalized, to: "\(dir)/psf.png", bitDepth: 16)
         }
         var results: [(String, Double)] = []
         for (name, image) in [("gray", gray), ("rgb", rgb)] {

@@ -39,9 +39,7 @@ struct PSFCommand: ParsableCommand {
         let psf = try PSF.parse(spec)
         let peak = psf.weights.valueRange.upperBound
         if raw {
-            var scaled = psf.weights
-            for i in scaled.pixels.indices { scaled.pixels[i] /= peak }
-            try writeImage(scaled, to: output, bitDepth: 16)
+            try writeImage(psf.peakNormalized, to: output, bitDepth: 16)
         } else {
             try writeImage(psf.viewingImage(), to: output)
         }

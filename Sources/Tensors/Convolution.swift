@@ -26,13 +26,16 @@ public let convolutionWorkspaceFloats: Int = {
 /// Whether 3×3 stride-1 convolutions use Winograd F(2×2, 3×3) (`DEBLUR_WINOGRAD=0` turns it off).
 nonisolated(unsafe) var useWinograd = ProcessInfo.processInfo.environment["DEBLUR_WINOGRAD"] != "0"
 
-/// Tests set this to force several row blocks on small inputs; nil in normal use.
-nonisolated(unsafe) var convolutionWorkspaceFloatsForTesting: Int?
+/// Tests bind this (task-locally, so concurrently running tests are unaffected) to force several
+/// row blocks on small inputs; nil in normal use.
+enum ConvolutionTesting {
+    @TaskLocal static var workspaceFloats: Int?
+}
 
 /// Output rows per im2col block for a geometry.
 @inline(__always)
 func rowsPerBlock(_ g: Conv2dGeometry) -> Int {
-    let budget = convolutionWorkspaceFloatsForTesting ?? convolutionWorkspaceFloats
+    let budget = ConvolutionTesting.workspaceFloats ?? convolutionWorkspaceFloats
     return max(1, min(g.outputHeight, budget / max(1, g.patchSize * g.groups * g.outputWidth)))
 }
 

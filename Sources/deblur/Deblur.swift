@@ -21,6 +21,8 @@ struct Deblur: AsyncParsableCommand {
             PSFCommand.self,
             Degrade.self,
             Restore.self,
+            Train.self,
+            ModelsCommand.self,
             Score.self,
             Bench.self,
         ]

@@ -118,9 +118,9 @@ struct ConvolutionForwardTests {
     func rowBlocks() {
         let x = Ref.random([1, 2, 13, 6], seed: 7), w = Ref.random([3, 2, 3, 3], seed: 8)
         let whole = conv2d(x, weight: w, stride: 1, padding: 2, dilation: 2)
-        convolutionWorkspaceFloatsForTesting = 2 * 9 * 6 * 2  // two output rows per block
-        defer { convolutionWorkspaceFloatsForTesting = nil }
-        let blocked = conv2d(x, weight: w, stride: 1, padding: 2, dilation: 2)
+        let blocked = ConvolutionTesting.$workspaceFloats.withValue(2 * 9 * 6 * 2) {  // two output rows per block
+            conv2d(x, weight: w, stride: 1, padding: 2, dilation: 2)
+        }
         #expect(blocked.maxAbsDifference(whole) < 1e-6)
         #expect(Ref.maxError(blocked, Ref.conv2d(x, w, nil, stride: 1, padding: 2, dilation: 2)) < 1e-5)
     }

@@ -1,0 +1,123 @@
+import Foundation
+import NN
+import Tensors
+
+/// The networks the workbench knows, by name. Each entry builds a freshly initialised network from
+/// a seed and, for loading, from the configuration a checkpoint recorded.
+public enum ModelRegistry {
+    public struct Entry: Sendable {
+        public let name: String
+        public let summary: String
+        let make: @Sendable (_ configuration: [String: String], _ seed: UInt64) throws -> any DeblurNetwork
+    }
+
+    public static let entries: [Entry] = [
+        Entry(name: "autoencoder",
+              summary: "the paper's convolutional autoencoder: 3 strided convs, 3 transposed convs, sigmoid output (no skips)") { config, seed in
+            PaperAutoencoder(width: try int(config, "width", 64), seed: seed)
+        },
+        Entry(name: "unet",
+              summary: "4-level U-Net, two 3×3 convs per level, skip concatenation, residual output") { config, seed in
+            UNet(levels: try int(config, "levels", 4), width: try int(config, "width", 24), seed: seed)
+        },
+        Entry(name: "resnet",
+              summary: "ResNet-style (DeblurGAN-shaped) trunk: 2 strided convs, residual blocks at 1/4, additive skips, global skip") { config, seed in
+            ResNetDeblur(width: try int(config, "width", 32), blocks: try int(config, "blocks", 6), seed: seed)
+        },
+    ]
+
+    public static var names: [String] { entries.map(\.name) }
+
+    /// A freshly initialised network (default hyper-parameters unless `configuration` overrides them).
+    /// - Throws: `ModelError.unknownArchitecture`.
+    public static func make(_ name: String, configuration: [String: String] = [:], seed: UInt64 = 0) throws -> any DeblurNetwork {
+        guard let entry = entries.first(where: { $0.name == name }) else { throw ModelError.unknownArchitecture(name) }
+        return try entry.make(configuration, seed)
+    }
+
+    private static func int(_ config: [String: String], _ key: String, _ fallback: Int) throws -> Int {
+        guard let s = config[key] else { return fallback }
+        guard let v = Int(s), v > 0, v < 4096 else {
+            throw ModelError.notACheckpoint(file: "configuration", reason: "\(key)=\(s) is not a positive integer")
+        }
+        return v
+    }
+}
+
+/// Checkpoint metadata keys (safetensors `__metadata__`).
+public enum CheckpointKey {
+    public static let architecture = "architecture"
+    /// JSON object of the architecture's hyper-parameters.
+    public static let configuration = "configuration"
+}
+
+extension DeblurNetwork {
+    /// Saves the weights with the architecture, its configuration and `metadata` in the header
+    /// (atomically). F16 storage halves the file; values are rounded to half precision.
+    public func saveCheckpoint(to url: URL, metadata: [String: String] = [:], dtype: SafeTensorsDType = .f16) throws {
+        var meta = metadata
+        meta[CheckpointKey.architecture] = architecture
+        meta[CheckpointKey.configuration] = Checkpoint.encode(configuration)
+        try save(to: url, metadata: meta, as: dtype)
+    }
+}
+
+/// Reading checkpoints: the architecture is checked before any weight is touched.
+public enum Checkpoint {
+    static func encode(_ dict: [String: String]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ s: String?, file: String) throws -> [String: String] {
+        guard let s, !s.isEmpty else { return [:] }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: String] else {
+            throw ModelError.notACheckpoint(file: file, reason: "its configuration metadata is not a JSON object of strings")
+        }
+        return obj
+    }
+
+    /// Builds the network a checkpoint describes and loads its weights. With `expecting`, a
+    /// checkpoint of another architecture is refused with `ModelError.architectureMismatch`.
+    /// - Returns: the network and the file's metadata.
+    public static func load(_ url: URL, expecting: String? = nil) throws -> (network: any DeblurNetwork, metadata: [String: String]) {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: url) } catch {
+            throw ModelError.notACheckpoint(file: url.path, reason: error.localizedDescription)
+        }
+        guard let arch = file.metadata[CheckpointKey.architecture] else {
+            throw ModelError.notACheckpoint(file: url.path, reason: "its header names no architecture")
+        }
+        if let expecting, expecting != arch {
+            throw ModelError.architectureMismatch(file: url.path, expected: expecting, found: arch)
+        }
+        let network = try ModelRegistry.make(arch, configuration: decode(file.metadata[CheckpointKey.configuration], file: url.path))
+        try network.loadStateDict(file.tensors, source: url.path)
+        return (network, file.metadata)
+    }
+
+    /// Where shipped checkpoints are looked for: `Baselines/models/NAME.safetensors` under the
+    /// current directory, then beside the executable's repository (…/.build/…/deblur → repo root).
+    public static func defaultLocations(for name: String) -> [URL] {
+        let relative = "Baselines/models/\(name).safetensors"
+        var out = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0 ..< 5 {
+            out.append(dir.appendingPathComponent(relative))
+            dir = dir.deletingLastPathComponent()
+        }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// Loads the shipped (or given) weights for `name`.
+    public static func loadShipped(_ name: String, weights: String? = nil) throws -> (network: any DeblurNetwork, metadata: [String: String]) {
+        guard ModelRegistry.names.contains(name) else { throw ModelError.unknownArchitecture(name) }
+        if let weights { return try load(URL(fileURLWithPath: weights), expecting: name) }
+        let candidates = defaultLocations(for: name)
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw ModelError.missingWeights(architecture: name, searched: candidates.map(\.path))
+        }
+        return try load(found, expecting: name)
+    }
+}

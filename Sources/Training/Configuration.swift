@@ -1,0 +1,104 @@
+import Foundation
+import NN
+
+/// The training loss.
+public enum TrainingLoss: String, Codable, Sendable, CaseIterable {
+    case mse, l1, charbonnier
+    /// `0.16·L1 + 0.84·(1 − SSIM)`, the mix Zhao et al. (2017, "Loss functions for image restoration
+    /// with neural networks") found best for restoration (they use MS-SSIM; we use single-scale SSIM,
+    /// which patches of 128 px support).
+    case l1ssim = "l1+ssim"
+}
+
+public enum TrainingOptimizer: String, Codable, Sendable, CaseIterable { case adam, adamw }
+
+/// Every choice that determines a training run. Stored in checkpoints; `--resume` refuses a
+/// checkpoint whose configuration differs in anything but the stopping rule (`epochs`, `minutes`).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    public var model: String
+    /// Architecture hyper-parameters overriding the registry defaults (e.g. `width`).
+    public var modelConfiguration: [String: String] = [:]
+    /// `builtin` or a dataset folder (any layout `loadDataset(at:)` knows).
+    public var data: String = "builtin"
+    /// PSF family for synthetic pairs: mixed, defocus, motion, shake or gaussian.
+    public var blur: String = "mixed"
+    /// Use the dataset's own blurred images (GoPro, paired folders) instead of synthetic blur.
+    public var realPairs: Bool = false
+    public var patch: Int = 128
+    public var batch: Int = 16
+    public var epochs: Int = 10
+    public var stepsPerEpoch: Int = 100
+    /// Wall-clock budget of one invocation, in minutes; training stops before an epoch that would exceed it.
+    public var minutes: Double? = nil
+    public var loss: TrainingLoss = .l1
+    public var optimizer: TrainingOptimizer = .adam
+    public var learningRate: Double = 1e-3
+    public var weightDecay: Double = 0
+    /// Gradient-norm clipping threshold (0 = off).
+    public var clipNorm: Double = 1
+    public var seed: UInt64 = 0
+    /// Seed of the 80/20 scene split (the test scenes are never seen).
+    public var splitSeed: UInt64 = 0
+    /// Gaussian noise σ of synthetic pairs, drawn uniformly per patch.
+    public var noiseMin: Double = 0
+    public var noiseMax: Double = 0.02
+    /// Validation: this many fixed patches from the held-aside scenes, σ = 0.01.
+    public var validationPatches: Int = 16
+    /// Fraction of training scenes held aside for validation (at least one scene).
+    public var validationFraction: Double = 0.15
+    /// ReduceLROnPlateau on validation PSNR (mode max).
+    public var plateauFactor: Double = 0.5
+    public var plateauPatience: Int = 3
+    public var minLearningRate: Double = 1e-5
+
+    public init(model: String) { self.model = model }
+
+    /// True when `other` describes the same run up to its stopping rule.
+    public func isResumable(as other: TrainingConfiguration) -> Bool {
+        var a = self, b = other
+        a.epochs = 0; b.epochs = 0
+        a.minutes = nil; b.minutes = nil
+        return a == b
+    }
+}
+
+/// One epoch's record (a row of the curves CSV).
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationPSNR: Double
+    public var validationSSIM: Double
+    public var learningRate: Double
+    public var seconds: Double
+}
+
+/// What `--resume` needs besides the weights and optimiser moments.
+public struct TrainingState: Codable, Sendable, Equatable {
+    public var configuration: TrainingConfiguration
+    public var completedEpochs: Int = 0
+    public var history: [EpochRecord] = []
+    public var scheduler: ReduceLROnPlateau
+    public var learningRate: Double
+    public var bestPSNR: Double? = nil
+    public var bestEpoch: Int? = nil
+    /// Wall time of all invocations so far.
+    public var seconds: Double = 0
+    public var baselinePSNR: Double? = nil
+}
+
+public enum TrainingError: LocalizedError, Equatable {
+    case invalidOption(String)
+    case noTrainingData(String)
+    case resumeMismatch(String)
+    case noCheckpoint(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .invalidOption(s): return s
+        case let .noTrainingData(s): return s
+        case let .resumeMismatch(s): return s
+        case let .noCheckpoint(s): return s
+        }
+    }
+}

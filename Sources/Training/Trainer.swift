@@ -1,0 +1,239 @@
+import Blur
+import Datasets
+import Foundation
+import ImageCore
+import Metrics
+import Models
+import NN
+import Reporting
+import Tensors
+
+/// Trains a registered network on patches drawn on the fly, with the habits of Keras's `fit`:
+/// per-epoch validation (PSNR, SSIM on fixed patches of held-aside scenes), ReduceLROnPlateau on
+/// validation PSNR, best-checkpoint saving (ModelCheckpoint `save_best_only`), and a resumable
+/// last checkpoint written after every epoch.
+///
+/// Files, for `--out DIR/NAME.safetensors`:
+/// - `NAME.safetensors`: the best weights (F16 by default) with the architecture, the training
+///   configuration, data and validation figures in the header — what `deblur restore` loads;
+/// - `NAME.last.safetensors`: F32 weights + optimiser moments + `TrainingState`, for `--resume`;
+/// - `NAME.curves.csv`, `NAME.curves.svg`: one row / point per epoch.
+///
+/// Reproducibility: the network is initialised from `seed`, and training step `t` draws its batch
+/// from `SeededRNG(seed: seed, stream: t)`, so a run resumed at an epoch boundary sees exactly the
+/// batches an uninterrupted run would.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let network: any DeblurNetwork
+    public let optimizer: AdamBase
+    public private(set) var state: TrainingState
+    let sampler: PatchSampler
+    let validation: [PatchPair]
+    let outURL: URL
+    public var bestDType: SafeTensorsDType = .f16
+    /// Extra header entries for the best checkpoint (e.g. the exact command line).
+    public var metadata: [String: String] = [:]
+    /// Called with a one-line message per epoch and for notices.
+    public var log: (String) -> Void = { print($0) }
+    /// Called after every step with (step within epoch, steps per epoch, running loss).
+    public var progress: ((Int, Int, Double) -> Void)? = nil
+
+    public init(configuration c: TrainingConfiguration, train: [TrainingImage], validation valImages: [TrainingImage],
+                out: URL, resume: Bool) throws {
+        guard c.patch >= 16, c.batch >= 1, c.epochs >= 1, c.stepsPerEpoch >= 1 else {
+            throw TrainingError.invalidOption("--patch ≥ 16, --batch ≥ 1, --epochs ≥ 1 and --steps-per-epoch ≥ 1 are required")
+        }
+        guard c.learningRate > 0, c.learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(c.learningRate)") }
+        guard let psfSampler = PSFSampler(name: c.blur) else {
+            throw TrainingError.invalidOption("--blur must be mixed, defocus, motion, shake or gaussian, got '\(c.blur)'")
+        }
+        guard c.noiseMin >= 0, c.noiseMax >= c.noiseMin else { throw TrainingError.invalidOption("noise range must satisfy 0 ≤ min ≤ max") }
+        configuration = c
+        sampler = try PatchSampler(images: train, patch: c.patch, psfSampler: psfSampler, noise: c.noiseMin ... c.noiseMax)
+        let valSampler = try PatchSampler(images: valImages, patch: c.patch, psfSampler: psfSampler, noise: 0.01 ... 0.01)
+        var vrng = SeededRNG(seed: c.seed, stream: 0x5641_4c00)
+        validation = try (0 ..< max(c.validationPatches, 1)).map { _ in try valSampler.sample(&vrng, noiseSigma: 0.01) }
+        outURL = out
+        network = try ModelRegistry.make(c.model, configuration: c.modelConfiguration, seed: c.seed)
+        switch c.optimizer {
+        case .adam: optimizer = Adam(parameters: network.parameters, learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
+        case .adamw: optimizer = AdamW(parameters: network.parameters, learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
+        }
+        state = TrainingState(configuration: c,
+                              scheduler: ReduceLROnPlateau(factor: c.plateauFactor, patience: c.plateauPatience,
+                                                           minLearningRate: c.minLearningRate, minDelta: 0.01, mode: .max),
+                              learningRate: c.learningRate)
+        if resume { try loadLast() }
+    }
+
+    // MARK: Files
+
+    public var lastURL: URL { sibling("last.safetensors") }
+    public var csvURL: URL { sibling("curves.csv") }
+    public var svgURL: URL { sibling("curves.svg") }
+
+    func sibling(_ suffix: String) -> URL {
+        let stem = outURL.deletingPathExtension().lastPathComponent
+        return outURL.deletingLastPathComponent().appendingPathComponent("\(stem).\(suffix)")
+    }
+
+    func saveLast() throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, v) in network.namedParameters { tensors["model." + name] = v.value }
+        for (name, t) in optimizer.state() { tensors["optimizer." + name] = t }
+        let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        let meta = [CheckpointKey.architecture: network.architecture, "training_state": stateJSON]
+        try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL, as: .f32)
+    }
+
+    func loadLast() throws {
+        guard FileManager.default.fileExists(atPath: lastURL.path) else {
+            throw TrainingError.noCheckpoint("--resume: \(lastURL.path) does not exist; start without --resume")
+        }
+        let file = try SafeTensorsFile(contentsOf: lastURL)
+        guard let json = file.metadata["training_state"],
+              let saved = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
+            throw TrainingError.noCheckpoint("--resume: \(lastURL.path) has no training state; it is not a last checkpoint of `deblur train`")
+        }
+        guard saved.configuration.isResumable(as: configuration) else {
+            throw TrainingError.resumeMismatch("--resume: \(lastURL.path) was trained with different options; "
+                + "resume with the same options (only --epochs and --minutes may change)")
+        }
+        var model: [String: Tensor] = [:], optim: [String: Tensor] = [:]
+        for (k, t) in file.tensors {
+            if k.hasPrefix("model.") { model[String(k.dropFirst(6))] = t } else if k.hasPrefix("optimizer.") { optim[String(k.dropFirst(10))] = t }
+        }
+        try network.loadStateDict(model, source: lastURL.path)
+        try optimizer.loadState(optim)
+        state = saved
+        state.configuration = configuration
+        optimizer.learningRate = Float(saved.learningRate)
+    }
+
+    func saveBest(_ record: EpochRecord) throws {
+        var meta = metadata
+        meta["training_configuration"] = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        meta["epoch"] = String(record.epoch)
+        meta["validation_psnr"] = String(format: "%.3f", record.validationPSNR)
+        meta["validation_ssim"] = String(format: "%.4f", record.validationSSIM)
+        meta["validation_input_psnr"] = state.baselinePSNR.map { String(format: "%.3f", $0) } ?? ""
+        meta["seed"] = String(configuration.seed)
+        try network.saveCheckpoint(to: outURL, metadata: meta, dtype: bestDType)
+    }
+
+    func writeCurves() throws {
+        var csv = "epoch,train_loss,validation_loss,validation_psnr,validation_ssim,learning_rate,seconds\n"
+        for r in state.history {
+            csv += String(format: "%d,%.6g,%.6g,%.4f,%.5f,%.3g,%.1f\n", r.epoch, r.trainLoss, r.validationLoss,
+                          r.validationPSNR, r.validationSSIM, r.learningRate, r.seconds)
+        }
+        try writeAtomically(Data(csv.utf8), to: csvURL)
+        let h = state.history
+        let loss = SVG.lineChart(title: "\(configuration.model): loss (\(configuration.loss.rawValue))", xLabel: "epoch", yLabel: "loss",
+                                 series: [SVG.Series(name: "train", points: h.map { (Double($0.epoch), $0.trainLoss) }),
+                                          SVG.Series(name: "validation", points: h.map { (Double($0.epoch), $0.validationLoss) })],
+                                 logY: true)
+        var psnrSeries = [SVG.Series(name: "validation PSNR", points: h.map { (Double($0.epoch), $0.validationPSNR) })]
+        if let b = state.baselinePSNR, let first = h.first, let last = h.last {
+            psnrSeries.append(SVG.Series(name: "blurred input", points: [(Double(first.epoch), b), (Double(last.epoch), b)]))
+        }
+        let psnr = SVG.lineChart(title: "validation PSNR (dB)", xLabel: "epoch", yLabel: "PSNR (dB)", series: psnrSeries)
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"980\" height=\"300\">"
+            + "<g>\(loss)</g><g transform=\"translate(500,0)\">\(psnr)</g></svg>"
+        try writeAtomically(Data(svg.utf8), to: svgURL)
+    }
+
+    // MARK: Loop
+
+    func lossVariable(_ prediction: Variable, _ target: Tensor) -> Variable {
+        switch configuration.loss {
+        case .mse: return mseLoss(prediction, target: target)
+        case .l1: return l1Loss(prediction, target: target)
+        case .charbonnier: return charbonnierLoss(prediction, target: target)
+        case .l1ssim: return 0.16 * l1Loss(prediction, target: target) + 0.84 * ssimLoss(prediction, target: target)
+        }
+    }
+
+    /// Validation loss and mean PSNR / SSIM of the output clipped to [0, 1] (as a written PNG would be).
+    public func validate() throws -> (loss: Double, psnr: Double, ssim: Double) {
+        var loss = 0.0, psnr = 0.0, ssim = 0.0
+        let chunk = max(configuration.batch, 1)
+        for start in stride(from: 0, to: validation.count, by: chunk) {
+            let part = Array(validation[start ..< min(start + chunk, validation.count)])
+            let out = network(Variable(Tensor(stacking: part.map(\.blurred))))
+            loss += Double(lossVariable(out, Tensor(stacking: part.map(\.sharp))).value[0]) * Double(part.count)
+            for (i, p) in part.enumerated() {
+                let restored = out.value.image(at: i).clamped()
+                psnr += try PSNR().score(reference: p.sharp, test: restored)
+                ssim += try SSIM().score(reference: p.sharp, test: restored)
+            }
+        }
+        let n = Double(validation.count)
+        return (loss / n, psnr / n, ssim / n)
+    }
+
+    /// Runs until `epochs` epochs are complete or the time budget would be exceeded.
+    /// - Returns: the epochs completed in this call.
+    @discardableResult
+    public func run() throws -> Int {
+        let c = configuration
+        if state.baselinePSNR == nil {
+            state.baselinePSNR = try validation.map { try PSNR().score(reference: $0.sharp, test: $0.blurred) }.reduce(0, +) / Double(validation.count)
+        }
+        let started = Date()
+        var lastEpochSeconds = 0.0
+        var done = 0
+        while state.completedEpochs < c.epochs {
+            if let minutes = c.minutes, Date().timeIntervalSince(started) + lastEpochSeconds > minutes * 60 {
+                log("time budget of \(minutes) min reached; resume with --resume")
+                break
+            }
+            let epoch = state.completedEpochs + 1
+            let epochStart = Date()
+            var lossSum = 0.0
+            for step in 0 ..< c.stepsPerEpoch {
+                var rng = SeededRNG(seed: c.seed, stream: UInt64((epoch - 1) * c.stepsPerEpoch + step))
+                let (input, target) = try sampler.batch(c.batch, &rng)
+                let tape = Tape()
+                let loss = lossVariable(network(tape.input(input)), target)
+                optimizer.zeroGrad()
+                tape.backward(from: loss)
+                if c.clipNorm > 0 { clipGradientNorm(optimizer.parameters, maxNorm: Float(c.clipNorm)) }
+                optimizer.step()
+                let l = loss.value[0]
+                guard l.isFinite else {
+                    throw TrainingError.invalidOption("the loss became \(l) at epoch \(epoch), step \(step + 1); lower --lr")
+                }
+                lossSum += Double(l)
+                progress?(step + 1, c.stepsPerEpoch, lossSum / Double(step + 1))
+            }
+            let v = try validate()
+            let seconds = Date().timeIntervalSince(epochStart)
+            lastEpochSeconds = seconds
+            let record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(c.stepsPerEpoch), validationLoss: v.loss,
+                                     validationPSNR: v.psnr, validationSSIM: v.ssim, learningRate: Double(optimizer.learningRate),
+                                     seconds: seconds)
+            state.history.append(record)
+            state.completedEpochs = epoch
+            state.seconds += seconds
+            var note = ""
+            if state.bestPSNR.map({ v.psnr > $0 }) ?? true {
+                note = String(format: " — best so far, saved %@", outURL.lastPathComponent)
+                if let b = state.bestPSNR { note = String(format: " — improved from %.2f dB, saved %@", b, outURL.lastPathComponent) }
+                state.bestPSNR = v.psnr
+                state.bestEpoch = epoch
+                try saveBest(record)
+            }
+            let newLR = state.scheduler.update(metric: v.psnr, learningRate: optimizer.learningRate)
+            if newLR != optimizer.learningRate { note += String(format: "; learning rate → %.2g", Double(newLR)) }
+            optimizer.learningRate = newLR
+            state.learningRate = Double(newLR)
+            try saveLast()
+            try writeCurves()
+            log(String(format: "epoch %d/%d  loss %.5f  val loss %.5f  val PSNR %.2f dB (input %.2f)  SSIM %.4f  %.0f s%@",
+                       epoch, c.epochs, record.trainLoss, v.loss, v.psnr, state.baselinePSNR ?? .nan, v.ssim, seconds, note))
+            done += 1
+        }
+        return done
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Models
+import Tensors
+import Training
+
+/// `deblur train`: train a registered network on patches drawn on the fly from the training scenes.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a deblurring network (autoencoder, unet, resnet) on synthetic or real blurred pairs.",
+        discussion: """
+        Patches are drawn on the fly from the training scenes of the seeded 80/20 scene split (the test \
+        scenes are never read): a random crop, flip and quarter turn, a fresh PSF from --blur and fresh \
+        Gaussian noise (σ uniform in [0, 0.02]), blurred by valid convolution. A fraction of the training \
+        scenes is held aside for validation (fixed patches, σ = 0.01) after every epoch.
+
+        Files written next to --out (e.g. Baselines/models/unet.safetensors):
+          unet.safetensors        best weights so far (validation PSNR), F16 unless --dtype f32
+          unet.last.safetensors   weights, optimiser moments and state after the last epoch (--resume)
+          unet.curves.csv / .svg  training and validation curves
+
+        Examples:
+          deblur train --model unet --data builtin --epochs 30 --out Baselines/models/unet.safetensors
+          deblur train --model unet --data builtin --epochs 40 --out Baselines/models/unet.safetensors --resume
+          deblur train --model resnet --data ~/GoPro --pairs real --minutes 60 --out models/resnet-gopro.safetensors
+        """)
+
+    @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).")
+    var model: String
+
+    @Option(help: "builtin or a dataset folder (sharp images, Kaggle, GoPro, good/bad frames, blurred/ + sharp/).")
+    var data = "builtin"
+
+    @Option(help: "Synthetic blur: mixed, defocus, motion, shake or gaussian.")
+    var blur = "mixed"
+
+    @Option(help: "synthetic (blur the sharp images) or real (the dataset's own blurred images; GoPro and paired folders).")
+    var pairs = "synthetic"
+
+    @Option(help: "Patch side in pixels.")
+    var patch = 128
+
+    @Option(help: "Patches per step.")
+    var batch = 16
+
+    @Option(help: "Epochs to train in total (a resumed run continues up to this number).")
+    var epochs = 10
+
+    @Option(help: "Training steps per epoch (the data never runs out; an epoch is a checkpoint interval).")
+    var stepsPerEpoch = 100
+
+    @Option(help: "Stop before an epoch that would exceed this many minutes (this invocation).")
+    var minutes: Double?
+
+    @Option(help: "Loss: mse, l1, charbonnier or l1+ssim.")
+    var loss = "l1"
+
+    @Option(help: "Optimiser: adam or adamw.")
+    var optimizer = "adam"
+
+    @Option(help: "Initial learning rate (ReduceLROnPlateau halves it after 3 epochs without a 0.01 dB gain).")
+    var lr = 1e-3
+
+    @Option(help: "Weight decay (adamw: decoupled; adam: L2).")
+    var weightDecay = 0.0
+
+    @Option(help: "Seed of initialisation and patch sampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Architecture hyper-parameter overrides, e.g. width=16,levels=4.")
+    var modelConfig: String?
+
+    @Option(name: .customLong("out"), help: "Best checkpoint path (.safetensors).")
+    var out: String
+
+    @Option(help: "Storage of the best checkpoint: f16 (half the size) or f32.")
+    var dtype = "f16"
+
+    @Flag(help: "Continue from OUT's .last.safetensors (same options; --epochs and --minutes may change).")
+    var resume = false
+
+    func validate() throws {
+        guard ModelRegistry.names.contains(model) else {
+            throw ValidationError("--model '\(model)' is not one of \(ModelRegistry.names.joined(separator: ", ")).")
+        }
+        guard TrainingLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be mse, l1, charbonnier or l1+ssim (got '\(loss)').") }
+        guard TrainingOptimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamw (got '\(optimizer)').") }
+        guard ["synthetic", "real"].contains(pairs) else { throw ValidationError("--pairs must be synthetic or real (got '\(pairs)').") }
+        guard out.hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors (got '\(out)').") }
+        guard ["f16", "f32"].contains(dtype) else { throw ValidationError("--dtype must be f16 or f32.") }
+        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be > 0.") }
+    }
+
+    func run() throws {
+        var c = TrainingConfiguration(model: model)
+        c.data = data
+        c.blur = blur
+        c.realPairs = pairs == "real"
+        c.patch = patch
+        c.batch = batch
+        c.epochs = epochs
+        c.stepsPerEpoch = stepsPerEpoch
+        c.minutes = minutes
+        c.loss = TrainingLoss(rawValue: loss)!
+        c.optimizer = TrainingOptimizer(rawValue: optimizer)!
+        c.learningRate = lr
+        c.weightDecay = weightDecay
+        c.seed = seed
+        if let modelConfig {
+            for pair in modelConfig.split(separator: ",") {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else { throw ValidationError("--model-config entries are KEY=VALUE (got '\(pair)').") }
+                c.modelConfiguration[kv[0]] = kv[1]
+            }
+        }
+        let dataset = try BuiltinData.resolve(data)
+        for w in dataset.warnings { print("warning: \(w)") }
+        let (train, validation) = try TrainingData.load(dataset, configuration: c) { print("note: \($0)") }
+        let outURL = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let trainer = try Trainer(configuration: c, train: train, validation: validation, out: outURL, resume: resume)
+        trainer.bestDType = dtype == "f32" ? .f32 : .f16
+        trainer.metadata = [
+            "command": CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+            "training_scenes": Array(Set(train.map(\.scene))).sorted().joined(separator: ","),
+            "validation_scenes": Array(Set(validation.map(\.scene))).sorted().joined(separator: ","),
+        ]
+        let interactive = isatty(2) == 1
+        let epochStart = UnsafeMutablePointer<Date>.allocate(capacity: 1)
+        epochStart.initialize(to: Date())
+        defer { epochStart.deallocate() }
+        if interactive {
+            trainer.progress = { step, total, loss in
+                if step == 1 { epochStart.pointee = Date() }
+                let elapsed = Date().timeIntervalSince(epochStart.pointee)
+                let eta = elapsed / Double(step) * Double(total - step)
+                let filled = step * 30 / total
+                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled)
+                FileHandle.standardError.write(Data(String(format: "\r  epoch %d %@ %d/%d  loss %.5f  ETA %d:%02d ",
+                    trainer.state.completedEpochs + 1, bar, step, total, loss, Int(eta) / 60, Int(eta) % 60).utf8))
+                if step == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            }
+        }
+        trainer.log = { print($0); fflush(nil) }
+        let network = trainer.network
+        print("\(model): \(network.parameterCount) parameters; \(train.count) training images (\(Set(train.map(\.scene)).count) scenes), "
+            + "\(validation.count) validation images; \(c.stepsPerEpoch) steps × \(c.batch) patches of \(c.patch) px per epoch"
+            + (resume ? "; resuming after epoch \(trainer.state.completedEpochs)" : ""))
+        fflush(nil)
+        let start = Date()
+        try trainer.run()
+        let s = trainer.state
+        print(String(format: "done: %d epochs, best validation PSNR %.2f dB at epoch %d (input %.2f dB); %.1f min this run, %.1f min in all",
+                     s.completedEpochs, s.bestPSNR ?? .nan, s.bestEpoch ?? 0, s.baselinePSNR ?? .nan,
+                     Date().timeIntervalSince(start) / 60, s.seconds / 60))
+        print("best: \(out)\nresume: \(trainer.lastURL.path)\ncurves: \(trainer.csvURL.path), \(trainer.svgURL.path)")
+    }
+}

@@ -1,0 +1,150 @@
+import Blur
+import Foundation
+import ImageCore
+import Models
+import NN
+import Tensors
+import Testing
+@testable import Training
+
+func tinyConfiguration(epochs: Int) -> TrainingConfiguration {
+    var c = TrainingConfiguration(model: "unet")
+    c.modelConfiguration = ["levels": "2", "width": "4"]
+    c.blur = "gaussian"
+    c.patch = 24
+    c.batch = 2
+    c.epochs = epochs
+    c.stepsPerEpoch = 3
+    c.validationPatches = 2
+    c.learningRate = 3e-3
+    c.seed = 11
+    return c
+}
+
+func tinyImages() -> [TrainingImage] {
+    (0 ..< 3).map { TrainingImage(scene: "s\($0)", sharp: syntheticImage(width: 96, height: 90, seed: UInt64(20 + $0))) }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("deblur-train-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct PatchTests {
+    @Test func patchesHaveThePatchSizeAndAreReproducible() throws {
+        let sampler = try PatchSampler(images: tinyImages(), patch: 24, psfSampler: .mixed, noise: 0 ... 0.02)
+        var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5)
+        for _ in 0 ..< 6 {
+            let p = try sampler.sample(&a), q = try sampler.sample(&b)
+            #expect(p.blurred.width == 24 && p.blurred.height == 24 && p.sharp.width == 24 && p.sharp.height == 24)
+            #expect(p.blurred.pixels == q.blurred.pixels && p.sharp.pixels == q.sharp.pixels)
+        }
+    }
+
+    @Test func orientationMatchesANaiveRotation() {
+        let img = syntheticImage(width: 5, height: 3, channels: 2)
+        #expect(img.oriented(flip: false, turns: 4).pixels == img.pixels)
+        #expect(img.oriented(flip: true, turns: 0).oriented(flip: true, turns: 0).pixels == img.pixels)
+        let r = img.oriented(flip: false, turns: 1)
+        #expect(r.width == 3 && r.height == 5)
+        // Counter-clockwise: the top-right pixel moves to the top-left.
+        for c in 0 ..< 2 {
+            #expect(r.pixels[(c * 5 + 0) * 3 + 0] == img.pixels[(c * 3 + 0) * 5 + 4])
+            #expect(r.pixels[(c * 5 + 4) * 3 + 2] == img.pixels[(c * 3 + 2) * 5 + 0])
+        }
+    }
+
+    @Test func tooSmallImagesAreANamedError() {
+        let small = [TrainingImage(scene: "x", sharp: syntheticImage(width: 40, height: 40))]
+        #expect(throws: TrainingError.self) { try PatchSampler(images: small, patch: 32, psfSampler: .mixed, noise: 0 ... 0) }
+    }
+}
+
+@Suite(.serialized) struct TrainerTests {
+    @Test func aFewStepsOnATinyModelReduceTheLoss() throws {
+        // The (narrow) paper autoencoder starts far from the target (sigmoid outputs ≈ 0.5), so a
+        // working backward pass and optimiser must cut the loss quickly.
+        let network = PaperAutoencoder(width: 4, seed: 1)
+        let sampler = try PatchSampler(images: tinyImages(), patch: 24, psfSampler: PSFSampler(name: "gaussian")!, noise: 0 ... 0)
+        var rng = SeededRNG(seed: 2)
+        let (input, target) = try sampler.batch(4, &rng)
+        let optimizer = Adam(parameters: network.parameters, learningRate: 1e-2)
+        func loss() -> Double { Double(mseLoss(network(Variable(input)), target: target).value[0]) }
+        let before = loss()
+        for _ in 0 ..< 40 {
+            let tape = Tape()
+            let l = mseLoss(network(tape.input(input)), target: target)
+            optimizer.zeroGrad()
+            tape.backward(from: l)
+            optimizer.step()
+        }
+        #expect(loss() < 0.5 * before, "loss \(before) → \(loss())")
+    }
+
+    @Test func resumingAfterTwoEpochsEqualsFourUninterruptedEpochs() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let images = tinyImages()
+        let straight = try Trainer(configuration: tinyConfiguration(epochs: 4), train: images, validation: images,
+                                   out: dir.appendingPathComponent("a.safetensors"), resume: false)
+        straight.log = { _ in }
+        try straight.run()
+
+        let first = try Trainer(configuration: tinyConfiguration(epochs: 2), train: images, validation: images,
+                                out: dir.appendingPathComponent("b.safetensors"), resume: false)
+        first.log = { _ in }
+        #expect(try first.run() == 2)
+        let resumed = try Trainer(configuration: tinyConfiguration(epochs: 4), train: images, validation: images,
+                                  out: dir.appendingPathComponent("b.safetensors"), resume: true)
+        resumed.log = { _ in }
+        #expect(resumed.state.completedEpochs == 2)
+        #expect(try resumed.run() == 2)
+
+        // Same batches, same optimiser state: losses agree to float rounding (tolerance 1e-5 relative).
+        #expect(straight.state.history.count == 4 && resumed.state.history.count == 4)
+        for (a, b) in zip(straight.state.history, resumed.state.history) {
+            #expect(abs(a.trainLoss - b.trainLoss) <= 1e-5 * abs(a.trainLoss), "epoch \(a.epoch): \(a.trainLoss) vs \(b.trainLoss)")
+            #expect(abs(a.validationPSNR - b.validationPSNR) <= 1e-3)
+            #expect(a.learningRate == b.learningRate)
+        }
+        let wa = straight.network.parameters.map(\.value), wb = resumed.network.parameters.map(\.value)
+        let diff = zip(wa, wb).map { $0.maxAbsDifference($1) }.max()!
+        #expect(diff < 1e-5)
+
+        // Files: best, last, curves (header + 4 rows).
+        for name in ["b.safetensors", "b.last.safetensors", "b.curves.csv", "b.curves.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
+        }
+        let csv = try String(contentsOf: dir.appendingPathComponent("b.curves.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 5)
+        let best = try Checkpoint.load(dir.appendingPathComponent("b.safetensors"), expecting: "unet")
+        #expect(best.metadata["epoch"] == String(resumed.state.bestEpoch!))
+    }
+
+    @Test func resumeRefusesDifferentOptionsAndAMissingCheckpoint() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let images = tinyImages()
+        let out = dir.appendingPathComponent("m.safetensors")
+        #expect(throws: TrainingError.self) {
+            try Trainer(configuration: tinyConfiguration(epochs: 1), train: images, validation: images, out: out, resume: true)
+        }
+        let t = try Trainer(configuration: tinyConfiguration(epochs: 1), train: images, validation: images, out: out, resume: false)
+        t.log = { _ in }
+        try t.run()
+        var other = tinyConfiguration(epochs: 2)
+        other.learningRate = 1e-4
+        #expect(throws: TrainingError.self) {
+            try Trainer(configuration: other, train: images, validation: images, out: out, resume: true)
+        }
+    }
+
+    @Test func badOptionsAreRejectedBeforeTraining() {
+        var c = tinyConfiguration(epochs: 1)
+        c.blur = "wobble"
+        #expect(throws: TrainingError.self) {
+            try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: URL(fileURLWithPath: "/tmp/x.safetensors"), resume: false)
+        }
+    }
+}

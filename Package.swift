@@ -41,12 +41,13 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
+        .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "Reporting"]),
         .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Workbench", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"]),
     ]
 )

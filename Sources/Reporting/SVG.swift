@@ -44,7 +44,7 @@ public enum SVG {
         return out
     }
 
-    static func format(_ v: Double) -> String {
+    public static func format(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
         if a >= 1000 || a < 0.001 { return String(format: "%.1e", v) }
@@ -111,6 +111,36 @@ public enum SVG {
             }
             s += "<rect x=\"\(r(f.left + 8))\" y=\"\(r(f.top + 6 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
             s += "<text x=\"\(r(f.left + 22))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escape(se.name))</text>"
+        }
+        return s + "</svg>"
+    }
+
+    /// A scatter plot, one colour and marker per series, legend to the right of the plot.
+    public static func scatterChart(title: String, xLabel: String, yLabel: String, series: [Series],
+                                    width: Int = 600, height: Int = 340) -> String {
+        let legendWidth = 150.0
+        let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
+        var f = Frame(w: Double(width) - legendWidth, h: Double(height), xr: range(xs), yr: range(ys))
+        f.w = Double(width) - legendWidth
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"white\"/>"
+        s += f.axes(title: title, xLabel: xLabel, yLabel: yLabel)
+        let markers = ["circle", "square", "triangle"]
+        for (i, se) in series.enumerated() {
+            let colour = palette[i % palette.count], marker = markers[(i / palette.count) % markers.count]
+            func mark(_ x: Double, _ y: Double, _ tip: String) -> String {
+                switch marker {
+                case "square": return "<rect x=\"\(r(x - 3))\" y=\"\(r(y - 3))\" width=\"6\" height=\"6\" fill=\"\(colour)\" fill-opacity=\"0.8\">\(tip)</rect>"
+                case "triangle": return "<path d=\"M\(r(x)),\(r(y - 4)) L\(r(x + 4)),\(r(y + 3)) L\(r(x - 4)),\(r(y + 3)) Z\" fill=\"\(colour)\" fill-opacity=\"0.8\">\(tip)</path>"
+                default: return "<circle cx=\"\(r(x))\" cy=\"\(r(y))\" r=\"3.5\" fill=\"\(colour)\" fill-opacity=\"0.8\">\(tip)</circle>"
+                }
+            }
+            for p in se.points where p.x.isFinite && p.y.isFinite {
+                s += mark(f.x(p.x), f.y(p.y), "<title>\(escape(se.name)): \(format(p.x)), \(format(p.y))</title>")
+            }
+            let ly = f.top + 6 + Double(i) * 15
+            s += mark(Double(width) - legendWidth + 12, ly + 4, "")
+            s += "<text x=\"\(r(Double(width) - legendWidth + 22))\" y=\"\(r(ly + 8))\" font-size=\"11\">\(escape(se.name))</text>"
         }
         return s + "</svg>"
     }

@@ -22,6 +22,8 @@ struct Deblur: AsyncParsableCommand {
             Degrade.self,
             Restore.self,
             Train.self,
+            Compare.self,
+            Merge.self,
             ModelsCommand.self,
             Score.self,
             Bench.self,

@@ -5,6 +5,7 @@ import Foundation
 import ImageCore
 import ImageIO
 import Models
+import Workbench
 
 /// `deblur restore`: deconvolve one image with a known PSF.
 struct Restore: ParsableCommand {
@@ -143,26 +144,6 @@ func writeRestored(_ image: Image, to path: String, policy: RangePolicy) throws 
     try writeImage(toWrite, to: path)
 }
 
-/// The classical methods by their command-line names.
-enum ClassicalMethod: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case wiener, tikhonov, rl, rlDamped = "rl-damped", rlTV = "rl-tv", rlAccel = "rl-accel", landweber
-
-    func restore(_ blurred: Image, psf: PSF, nsr: Double? = nil, lambda: Double? = nil, iterations: Int? = nil,
-                 damping: Double? = nil, tvWeight: Double = 0.002, step: Double = 1,
-                 border: BorderHandling = .reflect, stopTolerance: Double? = nil) throws -> Image {
-        let n = iterations ?? 30
-        switch self {
-        case .wiener: return try Deconvolution.wiener(blurred, psf: psf, noiseToSignal: nsr, border: border)
-        case .tikhonov: return try Deconvolution.tikhonov(blurred, psf: psf, lambda: lambda, border: border)
-        case .rl: return try richardsonLucy(blurred, psf: psf, iterations: n, stopTolerance: stopTolerance, border: border)
-        case .rlDamped:
-            let threshold = damping ?? max(3 * estimateNoiseSigma(blurred), 1e-3)
-            return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .damped(threshold: threshold), stopTolerance: stopTolerance, border: border)
-        case .rlTV: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .totalVariation(weight: tvWeight), stopTolerance: stopTolerance, border: border)
-        case .rlAccel: return try richardsonLucy(blurred, psf: psf, iterations: n, variant: .accelerated, stopTolerance: stopTolerance, border: border)
-        case .landweber: return try Deconvolution.landweber(blurred, psf: psf, iterations: iterations ?? 100, stepSize: step, border: border)
-        }
-    }
-}
+extension ClassicalMethod: ExpressibleByArgument {}
 
 extension BorderHandling: ExpressibleByArgument {}

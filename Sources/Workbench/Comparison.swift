@@ -1,0 +1,147 @@
+import Datasets
+import Foundation
+import ImageCore
+import Metrics
+
+/// Everything `deblur compare` is asked to do.
+public struct ComparisonOptions: Sendable {
+    public var selection = CaseSelection()
+    /// `all` or a comma-separated list of method names.
+    public var methods = "all"
+    /// `all` or a comma-separated list of metric ids.
+    public var metrics = "all"
+    /// `true`, `estimated` or `both` (classical methods only).
+    public var psf = "true"
+    public var jobs = 1
+    public var shard: Shard? = nil
+    /// Checkpoint overrides for learned methods.
+    public var weights: [String: String] = [:]
+    public var versions: [String: String] = [:]
+    public var gitCommit = "unknown"
+    public var estimator: PSFEstimator? = nil
+    public var estimatorName: String? = nil
+    public init() {}
+}
+
+/// A prepared comparison: validated options, the case list, the methods and the store, before any work.
+public struct PreparedComparison {
+    public let runner: ComparisonRunner
+    public let info: RunInfo
+    public let out: URL
+    public let caseIDs: Set<String>
+
+    /// Rows of this run's cases and plan (what the report shows).
+    public var rows: [ResultRow] {
+        let keys = Set(runner.specs.flatMap { s in runner.plan.map { "\(s.id)|\($0.method.name)|\($0.mode)" } })
+        return runner.store.rows.values.filter { keys.contains($0.key) }
+    }
+
+    public func writeReport() throws {
+        try ReportWriter.write(rows: rows, info: info, to: out)
+    }
+}
+
+public enum Comparison {
+    /// Resolves metrics by id (`all` = every metric; ST-LPIPS needs its weights).
+    public static func metrics(_ list: String) throws -> [any Metric] {
+        let ids = list == "all" ? MetricRegistry.identifiers
+            : list.split(separator: ",").map { MetricRegistry.canonicalIdentifier($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ids.isEmpty else { throw WorkbenchError.unknownMetric("(empty list)", known: MetricRegistry.identifiers) }
+        return try ids.map { id in
+            guard MetricRegistry.identifiers.contains(id) else { throw WorkbenchError.unknownMetric(id, known: MetricRegistry.identifiers) }
+            return try MetricRegistry.metric(id)
+        }
+    }
+
+    /// Validates everything and opens the store in `out`; no image is restored yet.
+    /// - Throws: a clear error for a bad data path, an empty dataset, an unknown method or metric,
+    ///   missing weights, a bad `--psf`, or an output folder holding a different comparison.
+    public static func prepare(_ o: ComparisonOptions, out: URL) throws -> PreparedComparison {
+        let psfModes: [String]
+        switch o.psf {
+        case "true": psfModes = ["true"]
+        case "estimated": psfModes = ["estimated"]
+        case "both": psfModes = ["true", "estimated"]
+        default: throw WorkbenchError.emptySelection("--psf must be true, estimated or both (got '\(o.psf)')")
+        }
+        let metrics = try metrics(o.metrics)
+        let methods = try MethodRegistry.resolve(o.methods, weights: o.weights)
+        let (allSpecs, dataset) = try CaseListing.list(o.selection)
+        let specs = o.shard?.select(allSpecs) ?? allSpecs
+        guard !specs.isEmpty else { throw WorkbenchError.emptySelection("shard \(o.shard!.index)/\(o.shard!.count) has no cases (\(allSpecs.count) in all)") }
+        var versions = o.versions
+        versions["jobs"] = String(o.jobs)
+        versions["threads"] = String(workerThreadCount)
+        let info = RunInfo(
+            selection: o.selection, dataset: dataset.root, layout: dataset.layout.rawValue,
+            testScenes: Array(Set(specs.map(\.scene))).sorted(), caseCount: specs.count,
+            methods: methods.map { .init(name: $0.name, family: $0.family.rawValue, summary: $0.summary) },
+            metrics: metrics.map { .init(id: $0.id, name: $0.displayName, variant: $0.description, higherIsBetter: $0.higherIsBetter) },
+            psfModes: psfModes, psfEstimator: o.estimatorName, versions: versions, gitCommit: o.gitCommit)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let runURL = out.appendingPathComponent("run.json")
+        if let data = FileManager.default.contents(atPath: runURL.path), let old = try? JSONDecoder().decode(RunInfo.self, from: data) {
+            let same = old.selection.data == info.selection.data && old.selection.split == info.selection.split
+                && old.selection.seed == info.selection.seed && old.selection.splitSeed == info.selection.splitSeed
+                && old.selection.blur == info.selection.blur && old.selection.noiseSigma == info.selection.noiseSigma
+            guard same else {
+                throw WorkbenchError.incompatibleRun("\(out.path) holds a comparison of other data (\(old.selection.data), \(old.selection.split) split, "
+                    + "blur \(old.selection.blur), seed \(old.selection.seed)); choose another -o folder or delete it")
+            }
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(try enc.encode(info), to: runURL)
+        let store = try RowStore(url: out.appendingPathComponent("rows.jsonl"))
+        let runner = ComparisonRunner(specs: specs, methods: methods, metrics: metrics, psfModes: psfModes, store: store,
+                                      assets: out.appendingPathComponent("assets"), estimator: o.estimator, jobs: o.jobs)
+        return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)))
+    }
+
+    /// Combines the outputs of shards of one comparison into `out` (rows, pictures, report).
+    /// - Throws: `WorkbenchError.incompatibleRun` when the folders hold different comparisons.
+    public static func merge(_ inputs: [URL], into out: URL) throws -> (rows: [ResultRow], info: RunInfo) {
+        guard !inputs.isEmpty else { throw WorkbenchError.emptySelection("merge needs at least one comparison folder") }
+        var infos: [RunInfo] = []
+        var rows: [String: ResultRow] = [:]
+        for dir in inputs {
+            let runURL = dir.appendingPathComponent("run.json")
+            guard let data = FileManager.default.contents(atPath: runURL.path) else {
+                throw WorkbenchError.emptySelection("\(dir.path) is not a comparison folder (no run.json); pass folders written by `deblur compare`")
+            }
+            let info = try JSONDecoder().decode(RunInfo.self, from: data)
+            if let first = infos.first, !first.isCompatible(with: info) {
+                throw WorkbenchError.incompatibleRun("\(dir.path) holds a different comparison than \(inputs[0].path) (data, split, seeds, methods or metrics differ)")
+            }
+            infos.append(info)
+            for (k, v) in try RowStore.read(dir.appendingPathComponent("rows.jsonl")) { rows[k] = v }
+        }
+        var info = infos[0]
+        info.caseCount = Set(rows.values.map(\.image)).count
+        info.testScenes = Array(Set(infos.flatMap(\.testScenes))).sorted()
+        info.versions["jobs"] = Set(infos.map { $0.versions["jobs"] ?? "?" }).sorted().joined(separator: "/")
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("assets"), withIntermediateDirectories: true)
+        let fm = FileManager.default
+        for dir in inputs {
+            let assets = dir.appendingPathComponent("assets")
+            for caseDir in (try? fm.contentsOfDirectory(atPath: assets.path)) ?? [] {
+                let target = out.appendingPathComponent("assets").appendingPathComponent(caseDir)
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                for file in try fm.contentsOfDirectory(atPath: assets.appendingPathComponent(caseDir).path) {
+                    let dst = target.appendingPathComponent(file)
+                    if fm.fileExists(atPath: dst.path) { continue }
+                    try fm.copyItem(at: assets.appendingPathComponent(caseDir).appendingPathComponent(file), to: dst)
+                }
+            }
+        }
+        let sorted = rows.values.sorted { $0.key < $1.key }
+        let enc = RowStore.encoder()
+        try writeAtomically(Data(try sorted.map { String(decoding: try enc.encode($0), as: UTF8.self) + "\n" }.joined().utf8),
+                            to: out.appendingPathComponent("rows.jsonl"))
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(try pretty.encode(info), to: out.appendingPathComponent("run.json"))
+        try ReportWriter.write(rows: sorted, info: info, to: out)
+        return (sorted, info)
+    }
+}

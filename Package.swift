@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"]),
-        .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"]),
+        .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
     ]
 )

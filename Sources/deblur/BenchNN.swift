@@ -2,6 +2,7 @@ import ArgumentParser
 import CBLAS
 import Foundation
 import ImageCore
+import Models
 import NN
 import Tensors
 
@@ -58,66 +59,17 @@ struct BenchNN: ParsableCommand {
     static func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
     // MARK: Architectures (the same as scripts/bench/keras_reference.py)
-
-    /// (a) The paper's autoencoder: 128×128×3 → Conv(64,3,s2,ReLU) → Conv(128,3,s2,ReLU) → Conv(256,3,s2,ReLU)
-    /// → ConvT(256,3,s2,ReLU) → ConvT(128,3,s2,ReLU) → ConvT(64,3,s2,ReLU) → Conv(3,3,sigmoid); 1,331,459 parameters.
-    static func autoencoder(seed: UInt64) -> Sequential {
-        var rng = SeededRNG(seed: seed)
-        let i = Initializer.glorotUniform
-        return Sequential([
-            Conv2d(inputChannels: 3, outputChannels: 64, kernelSize: 3, stride: 2, padding: 1, activation: .relu, initializer: i, rng: &rng),
-            Conv2d(inputChannels: 64, outputChannels: 128, kernelSize: 3, stride: 2, padding: 1, activation: .relu, initializer: i, rng: &rng),
-            Conv2d(inputChannels: 128, outputChannels: 256, kernelSize: 3, stride: 2, padding: 1, activation: .relu, initializer: i, rng: &rng),
-            ConvTranspose2d(inputChannels: 256, outputChannels: 256, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, activation: .relu, initializer: i, rng: &rng),
-            ConvTranspose2d(inputChannels: 256, outputChannels: 128, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, activation: .relu, initializer: i, rng: &rng),
-            ConvTranspose2d(inputChannels: 128, outputChannels: 64, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, activation: .relu, initializer: i, rng: &rng),
-            Conv2d(inputChannels: 64, outputChannels: 3, kernelSize: 3, padding: 1, activation: .sigmoid, initializer: i, rng: &rng),
-        ])
-    }
-
-    /// (b) A 3-level U-Net (32-64-128), two 3×3 conv+ReLU per level, 2×2 max-pool down, 2×2 stride-2
-    /// transposed conv up, skip concatenation, 1×1 output conv, residual output; 466,595 parameters.
-    final class UNet: Module {
-        let e1a, e1b, e2a, e2b, b1, b2, d2a, d2b, d1a, d1b, out: Conv2d
-        let up2, up1: ConvTranspose2d
-
-        init(seed: UInt64) {
-            var rng = SeededRNG(seed: seed)
-            func conv(_ i: Int, _ o: Int) -> Conv2d {
-                Conv2d(inputChannels: i, outputChannels: o, kernelSize: 3, padding: 1, activation: .relu, initializer: .glorotUniform, rng: &rng)
-            }
-            e1a = conv(3, 32); e1b = conv(32, 32)
-            e2a = conv(32, 64); e2b = conv(64, 64)
-            b1 = conv(64, 128); b2 = conv(128, 128)
-            up2 = ConvTranspose2d(inputChannels: 128, outputChannels: 64, kernelSize: 2, stride: 2, initializer: .glorotUniform, rng: &rng)
-            d2a = conv(128, 64); d2b = conv(64, 64)
-            up1 = ConvTranspose2d(inputChannels: 64, outputChannels: 32, kernelSize: 2, stride: 2, initializer: .glorotUniform, rng: &rng)
-            d1a = conv(64, 32); d1b = conv(32, 32)
-            out = Conv2d(inputChannels: 32, outputChannels: 3, kernelSize: 1, initializer: .glorotUniform, rng: &rng)
-        }
-
-        var namedParameters: [(name: String, variable: Variable)] {
-            [("e1a", e1a), ("e1b", e1b), ("e2a", e2a), ("e2b", e2b), ("b1", b1), ("b2", b2), ("up2", up2 as Module),
-             ("d2a", d2a), ("d2b", d2b), ("up1", up1), ("d1a", d1a), ("d1b", d1b), ("out", out)]
-                .flatMap { prefixed($0.0, $0.1) }
-        }
-
-        func callAsFunction(_ x: Variable) -> Variable {
-            let s1 = e1b(e1a(x))
-            let s2 = e2b(e2a(maxPool2d(s1, kernelSize: 2)))
-            let bottom = b2(b1(maxPool2d(s2, kernelSize: 2)))
-            let u2 = d2b(d2a(concatChannels([up2(bottom), s2])))
-            let u1 = d1b(d1a(concatChannels([up1(u2), s1])))
-            return x + out(u1)
-        }
-    }
+    // (a) the paper's autoencoder, `Models.PaperAutoencoder` (1,331,459 parameters);
+    // (b) a 3-level U-Net (32-64-128), `Models.UNet(levels: 3, width: 32)` (466,595 parameters):
+    //     two 3×3 conv+ReLU per level, 2×2 max-pool down, 2×2 stride-2 transposed conv up, skip
+    //     concatenation, 1×1 output conv, residual output.
 
     // MARK: Measurements
 
     struct Result { var train: Double; var infer: Double; var trainMB: Double; var inferMB: Double }
 
     static func measureAutoencoder(steps: Int, runs: Int) -> Result {
-        let model = autoencoder(seed: 1)
+        let model = PaperAutoencoder(seed: 1)
         precondition(model.parameterCount == 1_331_459, "autoencoder has \(model.parameterCount) parameters")
         let batch = randomBatch([32, 3, 128, 128], seed: 2)
         return measure(model: { model($0) }, parameters: model.parameters, batch: batch, target: batch,
@@ -125,7 +77,7 @@ struct BenchNN: ParsableCommand {
     }
 
     static func measureUNet(steps: Int, runs: Int) -> Result {
-        let model = UNet(seed: 1)
+        let model = UNet(levels: 3, width: 32, seed: 1)
         precondition(model.parameterCount == 466_595, "U-Net has \(model.parameterCount) parameters")
         let batch = randomBatch([16, 3, 64, 64], seed: 3), target = randomBatch([16, 3, 64, 64], seed: 4)
         return measure(model: { model($0) }, parameters: model.parameters, batch: batch, target: target,

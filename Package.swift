@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries, found with pkg-config (apt: libfftw3-dev libopenblas-dev libpng-dev libturbojpeg0-dev).
@@ -40,10 +41,14 @@ let package = Package(
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
+        .target(name: "WebApp", dependencies: [
+            "ImageCore", "ImageIO", "Blur", "Metrics",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+        ]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
-            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
+            "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting", "WebApp",
             "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -58,5 +63,10 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
+        .testTarget(name: "WebAppTests", dependencies: [
+            "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "WebApp",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+        ]),
     ]
 )

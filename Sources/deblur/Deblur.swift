@@ -23,6 +23,7 @@ struct Deblur: AsyncParsableCommand {
             Restore.self,
             Score.self,
             Bench.self,
+            Serve.self,
         ]
     )
 }

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Blur
+import Foundation
+import ImageCore
+import WebApp
+
+/// `deblur serve`: the upload-and-compare web app.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the web app: upload a blurred photo, restore it with several methods, compare.",
+        discussion: """
+        Open http://HOST:PORT/ in a browser. The JSON API behind the page:
+          POST /api/restore   multipart fields image, reference (optional), methods (comma-separated),
+                              psf (a PSF spec or 'estimate') → result URLs, metrics and timings
+          GET  /api/methods   the methods on offer
+          GET  /healthz       liveness and worker-pool load
+        Loopback only by default; results live in a private temporary folder and are deleted after \
+        --result-minutes or when the folder exceeds --results-mb.
+
+        Example:
+          deblur serve --port 8080
+          curl -F image=@blurred.png -F reference=@sharp.png -F methods=wiener,rl-accel -F psf=gaussian:2 \\
+               http://127.0.0.1:8080/api/restore
+        """)
+
+    @Option(help: "Address to listen on (127.0.0.1 keeps the app private to this machine; 0.0.0.0 exposes it).")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port (0 picks a free one and prints it).")
+    var port = 8080
+
+    @Option(help: "Largest upload in megabytes (image and reference together).")
+    var maxUploadMb = 20
+
+    @Option(help: "Largest image in megapixels (checked from the file header before decoding).")
+    var maxMegapixels = 16.0
+
+    @Option(help: "Restorations running at once (default: the number of cores).")
+    var workers: Int?
+
+    @Option(help: "Restorations allowed to wait for a worker; more get 503 Busy.")
+    var maxQueued = 64
+
+    @Option(help: "Minutes a result is kept.")
+    var resultMinutes = 60.0
+
+    @Option(help: "Size cap of the results folder in megabytes (the oldest results go first).")
+    var resultsMb = 1024
+
+    func validate() throws {
+        guard (0 ... 65535).contains(port) else { throw ValidationError("--port must be 0…65535 (got \(port)).") }
+        guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1 (got \(maxUploadMb)).") }
+        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive (got \(maxMegapixels)).") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
+        guard maxQueued >= 0 else { throw ValidationError("--max-queued must be ≥ 0 (got \(maxQueued)).") }
+        guard resultMinutes > 0 else { throw ValidationError("--result-minutes must be positive (got \(resultMinutes)).") }
+        guard resultsMb >= 1 else { throw ValidationError("--results-mb must be at least 1 (got \(resultsMb)).") }
+    }
+
+    func run() async throws {
+        var configuration = WebAppConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxUploadBytes = maxUploadMb << 20
+        configuration.maxPixels = Int(maxMegapixels * 1e6)
+        if let workers { configuration.workers = workers }
+        configuration.maxQueued = maxQueued
+        configuration.resultMaxAge = resultMinutes * 60
+        configuration.resultsMaxBytes = resultsMb << 20
+        let app = try WebAppContext(configuration: configuration, restorer: ClassicalRestorer())
+        let host = self.host
+        try await runWebApp(app) { port in
+            print("deblur web app: http://\(host.contains(":") ? "[\(host)]" : host):\(port)/  (Ctrl-C stops it)")
+            fflushStandardOutput()
+        }
+    }
+}
+
+/// The web app's methods: today the classical ones of `deblur restore`, with their default settings
+/// (NSR / λ estimated from the image, 30 iterations, reflect borders). To be replaced by the workbench's
+/// method registry, which adds the learned models.
+struct ClassicalRestorer: Restorer {
+    static let labels: [ClassicalMethod: String] = [
+        .wiener: "Wiener", .tikhonov: "Tikhonov (CLS)", .rl: "Richardson–Lucy", .rlDamped: "RL damped",
+        .rlTV: "RL + TV", .rlAccel: "RL accelerated", .landweber: "Landweber",
+    ]
+
+    var methods: [MethodInfo] {
+        ClassicalMethod.allCases.map {
+            MethodInfo(name: $0.rawValue, label: Self.labels[$0] ?? $0.rawValue, isLearned: false, needsPSF: true)
+        }
+    }
+
+    var canEstimatePSF: Bool { false }
+
+    func restore(_ image: Image, method: String, psf: PSF?) throws -> Image {
+        guard let classical = ClassicalMethod(rawValue: method), let psf else {
+            throw ValidationError("unknown method '\(method)' or missing PSF")
+        }
+        return try classical.restore(image, psf: psf)
+    }
+
+    func estimatePSF(_ image: Image) throws -> PSF? { nil }
+}
+
+/// Flushes standard output, so scripts waiting for the "http://…" line see it at once.
+private func fflushStandardOutput() {
+    fflush(nil)
+}

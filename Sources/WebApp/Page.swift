@@ -12,6 +12,7 @@ let indexPage = #"""
 <style>
   :root { --fg:#1d2330; --muted:#5d6575; --line:#d8dce3; --bg:#f5f6f8; --card:#fff; --accent:#2a62d6; --bad:#b3261e; }
   * { box-sizing: border-box; }
+  [hidden] { display:none !important; }
   body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
   header { padding:14px 24px; background:#1d2330; color:#fff; display:flex; align-items:baseline; gap:16px; }
   header h1 { font-size:20px; margin:0; font-weight:600; }
@@ -43,16 +44,18 @@ let indexPage = #"""
   .psfbox { text-align:center; }
   .psfbox img { width:128px; height:128px; object-fit:contain; image-rendering:pixelated; background:#000; border-radius:4px; }
   .toolbar { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-bottom:10px; }
-  .grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(300px, 1fr)); gap:14px; }
+  .grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(250px, 1fr)); gap:14px; }
   .panel { border:1px solid var(--line); border-radius:6px; overflow:hidden; background:#fff; }
   .panel .cap { padding:6px 10px; display:flex; justify-content:space-between; align-items:center; gap:8px; border-bottom:1px solid var(--line); }
   .panel .cap b { font-size:14px; }
   .panel .cap .t { color:var(--muted); font-size:13px; }
-  .viewport { height:340px; overflow:auto; background:#222; }
+  .viewport { height:360px; overflow:auto; background:#222; }
+  .viewport.fit { height:auto; }
   .viewport img { display:block; image-rendering:auto; }
-  .viewport.fit img { width:100%; height:100%; object-fit:contain; }
+  .viewport.fit img { width:100%; height:auto; }
   .viewport.zoomed img { image-rendering:pixelated; max-width:none; }
-  .panel .foot { padding:5px 10px; font-size:13px; color:var(--muted); min-height:28px; }
+  .panel .foot { padding:5px 10px 8px; font-size:13px; color:var(--muted); min-height:28px; }
+  .panel .foot .dl { margin-top:6px; }
   .compare { position:relative; max-width:900px; margin:0 auto; user-select:none; background:#222; }
   .compare img { display:block; width:100%; }
   .compare .top { position:absolute; inset:0; }
@@ -216,10 +219,24 @@ function render(j) {
     el("div", {}, j.image.width + "×" + j.image.height + " px, " + (j.image.channels === 1 ? "gray" : "colour")),
     el("div", { class: "hint" }, j.results.length + " method(s), total " + fmtSeconds(j.totalSeconds) + (j.queueSeconds > 0.05 ? ", waited " + fmtSeconds(j.queueSeconds) + " in the queue" : "")));
   s.append(info);
+  const lead = j.metrics[0];
+  if (lead && j.results.length) {
+    const ranked = j.results.filter((r) => typeof r.scores[lead.id] === "number").sort((a, b) => (lead.higherIsBetter ? -1 : 1) * (a.scores[lead.id] - b.scores[lead.id]));
+    if (ranked.length) {
+      const b = ranked[0], base = j.blurredScores[lead.id], d = b.scores[lead.id] - base;
+      s.append(el("div", {}, el("h2", {}, "Best by " + lead.name), el("div", {}, b.label + ": " + fmtScore(b.scores[lead.id])),
+        el("div", { class: "hint" }, (d >= 0 ? "+" : "") + fmtScore(d) + " against the blurred input (" + fmtScore(base) + ")")));
+    }
+  }
   if (j.psf) {
     s.append(el("div", { class: "psfbox" }, el("img", { src: j.psf.url, alt: "PSF " + j.psf.spec }),
       el("div", {}, "PSF " + j.psf.spec), el("div", { class: "hint" }, j.psf.width + "×" + j.psf.height + " px, " + j.psf.source)));
   }
+  // Show the settings that produced this result in the form, so a rerun starts from them.
+  if (j.psf && j.psf.source === "given") $("psf").value = j.psf.spec;
+  document.querySelectorAll(".methods input").forEach((b) => { b.checked = j.results.some((r) => r.method === b.value); });
+  $("compare").style.maxWidth = Math.min(900, Math.max(400, 2 * j.image.width)) + "px";
+  $("slider").style.maxWidth = $("compare").style.maxWidth;
   const vs = views(j);
   for (const sel of [$("leftSel"), $("rightSel")]) { sel.replaceChildren(...vs.map((v) => el("option", { value: v.key }, v.label))); }
   $("leftSel").value = "blurred"; $("rightSel").value = vs.length > 1 ? vs[1].key : "blurred";
@@ -228,13 +245,14 @@ function render(j) {
   const g = $("grid"); g.replaceChildren();
   for (const v of vs) {
     const cap = el("div", { class: "cap" }, el("b", {}, v.label));
-    if (v.result) cap.append(el("span", { class: "t" }, fmtSeconds(v.result.seconds)), el("a", { class: "btn chip", href: v.result.downloadURL, download: "deblur-" + v.key + ".png" }, "Download PNG"));
+    if (v.result) cap.append(el("span", { class: "t" }, fmtSeconds(v.result.seconds)));
     const vp = el("div", { class: "viewport" }, el("img", { src: v.url, alt: v.label }));
     const foot = el("div", { class: "foot" });
     if (v.result) {
       const parts = j.metrics.filter((m) => v.result.scores[m.id] !== undefined).map((m) => m.name + " " + fmtScore(v.result.scores[m.id]));
       foot.textContent = parts.join(" · ");
       if (v.result.clippedValues > 0) foot.append(el("div", { class: "warn" }, "clipped " + v.result.clippedValues + " of " + v.result.totalValues + " values to [0, 1]"));
+      foot.append(el("div", { class: "dl" }, el("a", { class: "btn chip", href: v.result.downloadURL, download: "deblur-" + v.key + ".png" }, "⬇ Download PNG")));
     } else if (v.key === "blurred" && Object.keys(j.blurredScores).length) {
       foot.textContent = j.metrics.filter((m) => j.blurredScores[m.id] !== undefined).map((m) => m.name + " " + fmtScore(j.blurredScores[m.id])).join(" · ");
     }

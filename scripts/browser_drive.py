@@ -4,7 +4,8 @@
     browser_drive.py CHROMIUM PAGE_URL BLURRED.png SHARP.png NOT_AN_IMAGE.png OUT.png
 
 Steps: open the page; choose a text file renamed .png with the file picker and press Restore (the page
-must show the server's message); choose the blurred photo and its sharp reference, tick Wiener, Tikhonov
+must show the server's message); choose the blurred photo with the picker and drop its sharp reference
+on the reference zone (drag and drop), tick Wiener, Tikhonov
 and RL accelerated, type the PSF spec, press Restore; wait for the side-by-side panels and the metrics
 table; move the before/after slider and zoom all panels to 200 %; then zoom back to Fit and save a
 full-page screenshot. Standard library only (a minimal WebSocket client), loopback only, bounded waits.
@@ -133,7 +134,13 @@ def main():
 
         # 2. The real photo and its reference, three classical methods, a typed PSF spec.
         dt.set_file("#dropImage input", blurred)
-        dt.set_file("#dropReference input", sharp)
+        # The reference arrives by drag and drop onto its drop zone, as from a file manager.
+        box = dt.evaluate("(() => { const r = document.getElementById('dropReference').getBoundingClientRect();"
+                          " return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+        drag = {"items": [], "files": [sharp], "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            dt.call("Input.dispatchDragEvent", type=kind, x=box[0], y=box[1], data=drag)
+        dt.wait_for("document.querySelector('#dropReference input').files.length === 1", "the dropped reference", 10)
         if dt.evaluate("document.querySelector('#dropImage .name').textContent").find(os.path.basename(blurred)) < 0:
             raise RuntimeError("the drop zone does not show the chosen file's name")
         dt.evaluate("""

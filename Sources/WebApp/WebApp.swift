@@ -182,6 +182,9 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.info("refused", metadata: ["status": .stringConvertible(error.status.code), "reason": .string(error.errorDescription ?? "")])
             throw error.httpError
         } catch let error as HTTPError {
+            if error.status == .notFound, error.body == nil {
+                throw HTTPError(.notFound, message: "There is nothing at this address. The page is at /, the API at POST /api/restore.")
+            }
             throw HTTPError(error.status, message: scrubPaths(error.body ?? error.status.reasonPhrase))
         } catch let error as HTTPResponseError {
             throw HTTPError(error.status, message: error.status == .contentTooLarge

@@ -65,7 +65,8 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorMiddleware())
     router.get("/") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
+                                        .contentSecurityPolicy: pagePolicy, .xContentTypeOptions: "nosniff"],
                  body: .init(byteBuffer: ByteBuffer(string: indexPage)))
     }
     router.get("/healthz") { _, _ in
@@ -84,7 +85,7 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
             throw HTTPError(.notFound, message: "This result does not exist or has expired; results are kept for \(Int(app.configuration.resultMaxAge / 60)) minutes. Run the restoration again.")
         }
         var headers: HTTPFields = [.contentType: name.hasSuffix(".png") ? "image/png" : "application/json",
-                                   .cacheControl: "private, max-age=3600"]
+                                   .cacheControl: "private, max-age=3600", .xContentTypeOptions: "nosniff"]
         if request.uri.queryParameters.get("download") == "1" {
             headers[.contentDisposition] = "attachment; filename=\"deblur-\(name.split(separator: "-", maxSplits: 1).last ?? "result")\""
         }
@@ -92,6 +93,11 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
     }
     return router
 }
+
+/// The page loads nothing from elsewhere: its own inline style and script, images from this server and the
+/// local previews (`blob:`) of the files being uploaded.
+let pagePolicy = "default-src 'self'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /// The application, listening on the configured host and port.
 public func buildApplication(_ app: WebAppContext, logger: Logger? = nil,

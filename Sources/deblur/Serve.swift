@@ -69,6 +69,9 @@ struct Serve: AsyncParsableCommand {
         configuration.resultsMaxBytes = resultsMb << 20
         let app = try WebAppContext(configuration: configuration, restorer: ClassicalRestorer())
         let host = self.host
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            print("note: listening on \(host), not loopback: anyone who can reach this machine can upload images and use its CPU.")
+        }
         try await runWebApp(app) { port in
             print("deblur web app: http://\(host.contains(":") ? "[\(host)]" : host):\(port)/  (Ctrl-C stops it)")
             fflushStandardOutput()

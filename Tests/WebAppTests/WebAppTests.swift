@@ -111,6 +111,7 @@ func decodeResponse(_ body: ByteBuffer) throws -> RestoreResponse {
                 let html = String(buffer: response.body)
                 #expect(html.contains("<title>Deblur Workbench</title>"))
                 #expect(html.contains("/api/restore"))
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)

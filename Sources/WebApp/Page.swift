@@ -85,9 +85,9 @@ let indexPage = #"""
         <span class="msg">Drop a PNG or JPEG here, or click to choose</span><img hidden alt=""><span class="name"></span></label>
     </div>
     <div>
-      <span class="label">Sharp reference <span class="hint">(optional, enables the metrics)</span></span>
+      <span class="label">Sharp reference <span class="hint">(optional)</span></span>
       <label class="drop" id="dropReference"><input type="file" name="reference" accept="image/png,image/jpeg">
-        <span class="msg">Drop the sharp original here, or click</span><img hidden alt=""><span class="name"></span></label>
+        <span class="msg">Drop the sharp original here, or click — it enables the metrics table</span><img hidden alt=""><span class="name"></span></label>
       <button type="button" id="clearReference" class="chip" hidden>Remove reference</button>
     </div>
     <div>
@@ -176,7 +176,10 @@ async function loadMethods() {
     $(m.isLearned ? "learned" : "classical").append(el("label", { title: m.name }, box, m.label));
     if (m.isLearned) $("learned").hidden = false;
   }
-  if (!canEstimate) { $("estimate").disabled = true; $("estimateLabel").title = "PSF estimation is not available on this server yet"; $("estimateLabel").classList.add("hint"); }
+  if (!canEstimate) {
+    $("estimate").disabled = true; $("estimateLabel").title = "PSF estimation is not available on this server yet";
+    $("estimateLabel").classList.add("hint"); $("estimateLabel").append(" (not available yet)");
+  }
 }
 
 $("form").addEventListener("submit", async (e) => {
@@ -200,6 +203,7 @@ $("form").addEventListener("submit", async (e) => {
     $("status").textContent = "Done in " + fmtSeconds((performance.now() - t0) / 1000) + ".";
     history.replaceState(null, "", "#result=" + j.id);
     render(j);
+    $("results").scrollIntoView({ behavior: "smooth" });
   } catch (err) {
     showError("Could not reach the server: " + err.message); $("status").textContent = "";
   } finally { $("run").disabled = false; }

@@ -27,6 +27,7 @@ struct Deblur: AsyncParsableCommand {
             ModelsCommand.self,
             Score.self,
             Bench.self,
+            Serve.self,
         ]
     )
 }

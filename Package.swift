@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Libraries, lowest first.
         .target(name: "ImageCore", swiftSettings: numericSettings),
@@ -40,11 +42,13 @@ let package = Package(
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
+        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "CZlib"],
+                swiftSettings: numericSettings),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "PSFEstimation", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -58,5 +62,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
+        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"],
+                    exclude: ["Fixtures"]),
     ]
 )

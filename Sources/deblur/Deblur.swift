@@ -23,6 +23,8 @@ struct Deblur: AsyncParsableCommand {
             Restore.self,
             Score.self,
             Bench.self,
+            EstimatePSF.self,
+            PSFStudy.self,
         ]
     )
 }

@@ -156,9 +156,12 @@ func estimateMotionParameters(_ image: Image, maxLength: Double? = nil) throws -
             candidates.append((model.error(length: length, angle: angle), length, angle))
         }
     }
-    candidates.sort { $0.error < $1.error }
-    var best = candidates[0]
-    for start in candidates.prefix(3) {
+    // Every cepstral candidate and the best three of the grid are refined (a cepstral peak's
+    // raw parameters can score worse than a grid point and still refine to the better fit).
+    let cepstralCount = min(5, minima.count)
+    let grid = candidates[cepstralCount...].sorted { $0.error < $1.error }
+    var best = candidates.min { $0.error < $1.error }!
+    for start in candidates.prefix(cepstralCount) + grid.prefix(3) {
         let refined = model.refine(length: start.length, angle: start.angle, maxLength: rMax)
         if refined.error < best.error { best = refined }
     }
@@ -174,6 +177,7 @@ func estimateMotionParameters(_ image: Image, maxLength: Double? = nil) throws -
 /// the mean squared log error of the linear-motion model `A f^{−α} sinc²(L f·u) + N` against it.
 struct MotionSpectrumModel {
     var fx: [Double] = [], fy: [Double] = [], f: [Double] = [], logPower: [Double] = []
+    var fit: EnvelopeFit
     let noisePower: Double
 
     init(_ spectrum: LogSpectrum) {
@@ -200,6 +204,7 @@ struct MotionSpectrumModel {
                 logPower.append(log(max(sum / count, 1e-30)))
             }
         }
+        fit = EnvelopeFit(frequencies: f, observedLogPower: logPower, noisePower: noisePower)
     }
 
     /// Pattern search on (L, θ) with shrinking steps (0.5 px / 2° down to 0.02 px / 0.05°).
@@ -231,12 +236,20 @@ struct MotionSpectrumModel {
         let theta = angle * Double.pi / 180
         let c = cos(theta), s = sin(theta)
         // Kernel along (cos θ, −sin θ) in (column, row) coordinates.
-        let transfer = (0 ..< f.count).map { i -> Double in
-            let v = sinc(length * (fx[i] * c - fy[i] * s))
-            return v * v
+        let transfer = [Double](unsafeUninitializedCapacity: f.count) { out, initialised in
+            fx.withUnsafeBufferPointer { x in
+                fy.withUnsafeBufferPointer { y in
+                    for i in 0 ..< x.count {
+                        let v = sinc(length * (x[i] * c - y[i] * s))
+                        out[i] = v * v
+                    }
+                }
+            }
+            initialised = f.count
         }
-        return envelopeModelError(frequencies: f, observedLogPower: logPower, transfer: transfer, noisePower: noisePower)
+        return fit.error(transfer: transfer)
     }
+
 }
 
 // MARK: - Defocus
@@ -272,17 +285,18 @@ func estimateDefocusParameters(_ image: Image, maxRadius: Double = 30) throws ->
     let band = spectrum.signalBandLimit(factor: 2)
     let (freqs, means) = spectrum.radialMean(spectrum.power, step: 1 / n)
     var f: [Double] = [], observed: [Double] = []
-    for (fi, m) in zip(freqs, means) where fi >= 3 / n && fi <= band && m.isFinite && m > 0 {
+    for (fi, m) in zip(freqs, means) where fi >= 1 / n && fi <= band && m.isFinite && m > 0 {
         f.append(fi)
         observed.append(log(m))
     }
     guard f.count >= 8 else { return ParametricFit(radius: nil, confidence: 0) }
     let upper = max(1, min(maxRadius, n / 8))
     let candidates = stride(from: 0.5, through: upper, by: 0.02).map { $0 }
+    let fit = EnvelopeFit(frequencies: f, observedLogPower: observed, noisePower: spectrum.noisePower)
     let errors = candidates.map { radius -> Double in
         // The anti-aliased disk is the disk integrated over each pixel: × sinc(f) (radial average of the pixel box).
         let transfer = f.map { v -> Double in let a = airy(2 * Double.pi * radius * v) * sinc(v); return a * a }
-        return envelopeModelError(frequencies: f, observedLogPower: observed, transfer: transfer, noisePower: spectrum.noisePower)
+        return fit.error(transfer: transfer)
     }
     guard let bestIndex = errors.indices.min(by: { errors[$0] < errors[$1] }) else { return ParametricFit(confidence: 0) }
     var radius = candidates[bestIndex]
@@ -295,25 +309,53 @@ func estimateDefocusParameters(_ image: Image, maxRadius: Double = 30) throws ->
     return ParametricFit(radius: radius, confidence: max(0, min(1, confidence)))
 }
 
-/// Mean squared log error of the power model `A f^{−α} T(f) + N` against observed log power,
-/// with log A and α fitted by least squares on the frequencies where T > 0.1 (where the model's
-/// log is nearly linear in them); T = |H|² the candidate's transfer power, N the noise power.
-func envelopeModelError(frequencies f: [Double], observedLogPower y: [Double], transfer: [Double], noisePower: Double) -> Double {
-    var ones: [Double] = [], logs: [Double] = [], target: [Double] = []
-    for i in 0 ..< f.count where transfer[i] > 0.1 {
-        let signal = exp(y[i]) - noisePower
-        guard signal > 0 else { continue }
-        ones.append(1)
-        logs.append(-log(f[i]))
-        target.append(log(signal) - log(transfer[i]))
+/// Observed log power at a set of frequencies, prepared for `error(transfer:)`.
+struct EnvelopeFit {
+    let count: Int
+    let logFrequency: [Double]
+    let logPower: [Double]
+    /// log(P − N) where the power exceeds the noise, else −∞.
+    let logSignal: [Double]
+    let noisePower: Double
+
+    init(frequencies f: [Double], observedLogPower y: [Double], noisePower: Double) {
+        count = f.count
+        logFrequency = f.map { log($0) }
+        logPower = y
+        logSignal = y.map { let s = exp($0) - noisePower; return s > 0 ? log(s) : -.infinity }
+        self.noisePower = noisePower
     }
-    guard ones.count >= 3, let coef = leastSquares(columns: [ones, logs], target: target) else { return .infinity }
-    var sse = 0.0
-    for i in 0 ..< f.count {
-        let model = log(exp(coef[0] - coef[1] * log(f[i])) * transfer[i] + noisePower)
-        sse += (y[i] - model) * (y[i] - model)
+
+    /// Mean squared log error of the power model `A f^{−α} T(f) + N` against the observed log
+    /// power, with log A and α fitted by least squares (in log) on the frequencies where T > 0.1
+    /// and the power exceeds the noise (where the model's log is nearly linear in them);
+    /// T = |H|² is the candidate's transfer power, N the noise power. ∞ if fewer than 3 such points.
+    func error(transfer: [Double]) -> Double {
+        precondition(transfer.count == count, "transfer has \(transfer.count) values for \(count) frequencies")
+        return logFrequency.withUnsafeBufferPointer { lf in
+            logPower.withUnsafeBufferPointer { y in
+                logSignal.withUnsafeBufferPointer { ls in
+                    transfer.withUnsafeBufferPointer { t in
+                        // Normal equations of target = a + b·(−log f).
+                        var n = 0.0, sx = 0.0, sxx = 0.0, sy = 0.0, sxy = 0.0
+                        for i in 0 ..< count where t[i] > 0.1 && ls[i] > -.infinity {
+                            let x = -lf[i], target = ls[i] - log(t[i])
+                            n += 1; sx += x; sxx += x * x; sy += target; sxy += x * target
+                        }
+                        let det = n * sxx - sx * sx
+                        guard n >= 3, abs(det) > 1e-12 else { return .infinity }
+                        let b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n
+                        var sse = 0.0
+                        for i in 0 ..< count {
+                            let model = log(exp(a - b * lf[i]) * t[i] + noisePower)
+                            sse += (y[i] - model) * (y[i] - model)
+                        }
+                        return sse / Double(count)
+                    }
+                }
+            }
+        }
     }
-    return sse / Double(f.count)
 }
 
 // MARK: - Gaussian

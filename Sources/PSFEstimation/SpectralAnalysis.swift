@@ -130,8 +130,8 @@ struct LogSpectrum {
         let spectrum = ComplexBuffer(count: fft.spectrumCount)
         for k in 0 ..< logMagnitude.count { spectrum.floats[2 * k] = Float(logMagnitude[k]) }
         let out = RealBuffer(count: height * width, zeroed: false)
-        fft.inverse(destroying: spectrum, out)
-        return (0 ..< height * width).map { Double(out.pointer[$0]) / Double(height * width) }
+        fft.inverse(destroying: spectrum, out)   // normalised: includes the 1/(H·W)
+        return (0 ..< height * width).map { Double(out.pointer[$0]) }
     }
 
     /// The cepstrum at non-integer displacements (`dx` columns, `dy` rows), evaluated exactly

@@ -9,7 +9,7 @@ public struct PSFStudyOptions: Sendable {
     /// At most this many cases per family and group (after the sweep is built).
     public var limit: Int?
     /// Side of each synthetic blurred image (a seeded random crop of the source, blurred "valid").
-    public var side = 256
+    public var side = 384
     /// Noise σ of the main sweep (the targets are stated at 0.01).
     public var noiseSigma = 0.01
     /// Noise levels of the noise sweep.

@@ -46,14 +46,17 @@ public func writePSFStudyReport(rows: [PSFStudyRow], provenance: PSFStudyProvena
 func studyCSV(_ rows: [PSFStudyRow]) -> String {
     func f(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "inf" } ?? "" }
     var lines = ["id,group,family,model,image,true_spec,noise,kernel_side,true_length,true_angle,true_radius,true_sigma,length,angle,radius,sigma,length_error,angle_error,radius_error,sigma_error,confidence,ncc,error_ratio,success,seconds,failure"]
+    // RFC 4180: fields holding a comma or quote are quoted, quotes doubled.
+    func q(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
     for r in rows {
-        let failure = (r.failure ?? "").replacingOccurrences(of: "\"", with: "'")
-        lines.append([r.id, r.group, r.family, r.model, r.image, r.trueSpec, f(r.noise), String(r.kernelSide),
+        lines.append([q(r.id), r.group, r.family, r.model, q(r.image), q(r.trueSpec), f(r.noise), String(r.kernelSide),
                       f(r.trueLength), f(r.trueAngle), f(r.trueRadius), f(r.trueSigma),
                       f(r.length), f(r.angle), f(r.radius), f(r.sigma),
                       f(r.lengthError), f(r.angleError), f(r.radiusError), f(r.sigmaError),
                       f(r.confidence), f(r.ncc), f(r.errorRatio), r.success ? "1" : "0", f(r.seconds),
-                      failure.isEmpty ? "" : "\"\(failure)\""].joined(separator: ","))
+                      q(r.failure ?? "")].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
 }

@@ -44,7 +44,7 @@ struct PSFStudy: ParsableCommand {
     var limit: Int?
 
     @Option(help: "Side of the synthetic blurred images in pixels.")
-    var side = 256
+    var side = 384
 
     @Option(help: "Noise σ of the main sweep.")
     var noise = 0.01
@@ -54,6 +54,9 @@ struct PSFStudy: ParsableCommand {
 
     @Option(help: "Cases run in parallel on this many threads (default: all cores).")
     var threads: Int?
+
+    @Option(help: "Only these families, comma-separated (motion, defocus, gaussian, shake).")
+    var families: String?
 
     @Option(help: "Report title.")
     var title = "PSF estimation study"
@@ -89,32 +92,38 @@ struct PSFStudy: ParsableCommand {
             var images: [String: Image] = [:]
             for sample in dataset.samples {
                 let image = try readImage(at: sample.sharpPath, maxPixels: 40_000_000).luma()
-                if image.width >= side + 80 && image.height >= side + 80 { images[sample.id] = image }
+                if image.width >= side + 40 && image.height >= side + 40 { images[sample.id] = image }
             }
             guard !images.isEmpty else {
-                throw ValidationError("No image in '\(data)' is at least \(side + 80) pixels on each side; use a smaller --side.")
+                throw ValidationError("No image in '\(data)' is at least \(side + 40) pixels on each side; use a smaller --side.")
             }
             let names = images.keys.sorted()
             dataName = data == "builtin" ? "built-in photographs (\(names.joined(separator: ", ")))" : "\(data) (\(names.count) images)"
-            let cases = try syntheticStudyCases(imageNames: names, options: options)
-            let fixed = options, sources = images
-            rows = run(count: cases.count, threads: threadCount) { runSyntheticCase(cases[$0], source: sources[cases[$0].image]!, options: fixed) }
+            var cases = try syntheticStudyCases(imageNames: names, options: options)
+            if let families {
+                let keep = Set(families.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                cases = cases.filter { keep.contains($0.family) }
+            }
+            let fixed = options, sources = images, selected = cases
+            rows = run(count: selected.count, threads: threadCount) { runSyntheticCase(selected[$0], source: sources[selected[$0].image]!, options: fixed) }
         }
         let seconds = Date().timeIntervalSince(start)
         var command = "deblur psf-study --data \(data)"
         if quick { command += " --quick" }
         if let limit { command += " --limit \(limit)" }
-        if side != 256 { command += " --side \(side)" }
+        if side != 384 { command += " --side \(side)" }
         if noise != 0.01 { command += " --noise \(noise)" }
         if seed != 0 { command += " --seed \(seed)" }
+        if let families { command += " --families \(families)" }
         command += " -o \(output)"
         let provenance = PSFStudyProvenance(title: title, data: dataName, command: command, side: side, seed: seed,
                                             totalSeconds: seconds, threads: threadCount)
         try writePSFStudyReport(rows: rows, provenance: provenance, to: URL(fileURLWithPath: output))
         for s in summarize(rows) {
             let ratio = s.errorRatioCurve.last ?? 0
-            print(String(format: "%-6@ %-9@ %4d cases  target met %5.1f%%  (%@)  error ratio ≤ 3: %5.1f%%", s.group, s.family, s.cases,
-                         s.successRate * 100, s.target, ratio * 100))
+            let label = (s.group + " " + s.family).padding(toLength: 16, withPad: " ", startingAt: 0)
+            print(label + String(format: "%4d cases  target met %5.1f%%  ", s.cases, s.successRate * 100)
+                  + "(\(s.target))" + String(format: "  error ratio ≤ 3: %5.1f%%", ratio * 100))
         }
         print(String(format: "%d cases in %.1f s; wrote %@/index.html, rows.csv, rows.json, summary.json", rows.count, seconds, output))
     }

@@ -43,7 +43,8 @@ public struct PSFStudyRow: Codable, Sendable {
     public var model: String
     public var image: String
     public var trueSpec: String
-    public var noise: Double
+    /// Added noise σ; nil for benchmark data (unknown).
+    public var noise: Double?
     public var kernelSide: Int
     public var trueLength: Double?, trueAngle: Double?, trueRadius: Double?, trueSigma: Double?
     public var length: Double?, angle: Double?, radius: Double?, sigma: Double?
@@ -178,7 +179,7 @@ public func runBenchmarkCase(_ sample: BlindBenchmarkSample, options: PSFStudyOp
 func blankRow(_ c: PSFStudyCase) -> PSFStudyRow {
     let p = c.psf.kind.parameters
     var row = PSFStudyRow(id: c.id, group: c.group, family: c.family, model: c.model.rawValue, image: c.image,
-                          trueSpec: c.family == "levin" ? "levin:\(c.image)" : c.psf.spec, noise: c.noise, kernelSide: max(c.psf.width, c.psf.height))
+                          trueSpec: c.family == "levin" ? "levin:\(c.image)" : c.psf.spec, noise: c.noise.isNaN ? nil : c.noise, kernelSide: max(c.psf.width, c.psf.height))
     row.trueLength = p["length"].flatMap { _ in c.family == "motion" ? p["length"] : nil }
     row.trueAngle = p["angle"]
     row.trueRadius = p["radius"]

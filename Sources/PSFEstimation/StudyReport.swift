@@ -196,6 +196,23 @@ func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance
     }
     h += "</table>\n"
 
+    // Success by image: estimators fail on some content more than on other (periodic texture, soft JPEGs).
+    let mainRows = rows.filter { $0.group == "main" }
+    let images = Array(Set(mainRows.map(\.image))).sorted()
+    let families = summary.filter { $0.group == "main" }.map(\.family)
+    if images.count > 1 && images.count <= 40 {
+        h += "<h3>Target met, by image (main sweep)</h3><table><tr><th>image</th>" + families.map { "<th>\($0)</th>" }.joined() + "</tr>"
+        for image in images {
+            h += "<tr><td>\(escape(image))</td>"
+            for family in families {
+                let sub = mainRows.filter { $0.image == image && $0.family == family }
+                h += "<td>\(sub.isEmpty ? "–" : "\(sub.filter(\.success).count)/\(sub.count)")</td>"
+            }
+            h += "</tr>"
+        }
+        h += "</table>\n"
+    }
+
     // Error-ratio success curves.
     h += "<h2>Error-ratio success curves</h2><div>"
     for group in ["main", "noise", "levin"] {
@@ -251,7 +268,7 @@ func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance
     // Noise sweep.
     let noise = rows.filter { $0.group == "noise" }
     if !noise.isEmpty {
-        let levels = Array(Set(noise.map(\.noise))).sorted()
+        let levels = Array(Set(noise.compactMap(\.noise))).sorted()
         h += "<h2>Noise sweep</h2><table><tr><th>family</th>" + levels.map { "<th>σ = \(num($0, 3))</th>" }.joined() + "</tr>"
         for family in ["motion", "defocus", "gaussian", "shake"] {
             h += "<tr><td>\(family) (target met)</td>"

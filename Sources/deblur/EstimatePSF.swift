@@ -61,6 +61,9 @@ struct EstimatePSF: ParsableCommand {
     }
 
     func run() throws {
+        if model == .blind, let size, size % 2 == 0 {
+            FileHandle.standardError.write(Data("note: a kernel needs a centre pixel; using side \(size + 1) instead of \(size)\n".utf8))
+        }
         let image = try readImage(at: input, maxPixels: 40_000_000)
         let estimate = try estimatePSF(image, model: model, kernelSize: size, seed: seed)
         try writeImage(view ? estimate.psf.viewingImage() : estimate.psf.peakNormalized, to: output, bitDepth: view ? 8 : 16)

@@ -80,7 +80,9 @@ struct PSFStudy: ParsableCommand {
         var rows: [PSFStudyRow]
         var dataName = data
         var levin: [BlindBenchmarkSample]? = nil
-        if data != "builtin", let samples = try? loadLevinDataset(at: data) {
+        if data != "builtin" && looksLikeLevin(data) {
+            // Errors in a benchmark folder (a corrupt .mat, a missing kernel) are reported, not skipped.
+            let samples = try loadLevinDataset(at: data)
             levin = limit.map { Array(samples.prefix($0)) } ?? samples
         }
         if let levin {
@@ -126,6 +128,12 @@ struct PSFStudy: ParsableCommand {
                   + "(\(s.target))" + String(format: "  error ratio ≤ 3: %5.1f%%", ratio * 100))
         }
         print(String(format: "%d cases in %.1f s; wrote %@/index.html, rows.csv, rows.json, summary.json", rows.count, seconds, output))
+    }
+
+    /// A folder with `*.mat` files or a `gt/` subfolder is read as the Levin et al. benchmark.
+    func looksLikeLevin(_ path: String) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.contains { $0.lowercased().hasSuffix(".mat") } || names.contains("gt")
     }
 
     /// Runs `body` for 0..<count on `threads` threads, printing progress to stderr.

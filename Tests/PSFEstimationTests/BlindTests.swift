@@ -115,3 +115,21 @@ import Testing
         #expect(motion.confidence < 0.2, "\(motion.confidence)")
     }
 }
+
+/// Odd shapes at the size limits: a named error or a finite, normalised estimate — never a trap.
+@Suite struct PSFShapeTests {
+    @Test(arguments: [(33, 33), (40, 300), (300, 41), (64, 65)])
+    func smallAndThinImages(width: Int, height: Int) throws {
+        let image = deadLeaves(width: width, height: height, seed: UInt64(width * 1000 + height))
+        for model in PSFModelKind.allCases {
+            do {
+                let estimate = try estimatePSF(image, model: model, kernelSize: model == .blind ? 9 : nil)
+                #expect(estimate.confidence >= 0 && estimate.confidence <= 1, "\(model)")
+                #expect(abs(estimate.psf.weights.sum - 1) < 1e-4, "\(model)")
+                for v in [estimate.length, estimate.angle, estimate.radius, estimate.sigma] { #expect(v?.isFinite ?? true) }
+            } catch let error as PSFEstimationError {
+                #expect(error.errorDescription?.isEmpty == false)
+            }
+        }
+    }
+}

@@ -67,7 +67,7 @@ public struct PSFEstimate: Sendable {
 ///   - kernelSize: for `.blind`, the (odd) kernel side, default 31 (even sizes are rounded up);
 ///     for `.motion`, an upper bound on the length; ignored otherwise.
 ///   - seed: for `.blind`, seeds its (small) random initial perturbation; parametric fits are deterministic.
-/// - Returns: the PSF (non-negative, sum 1, odd square-ish, centred), parameters and confidence.
+/// - Returns: the PSF (non-negative, sum 1, odd sides, centred), parameters and confidence.
 ///   An estimator that finds nothing returns a delta or the smallest kernel of its family with
 ///   confidence 0 rather than failing.
 /// - Throws: `PSFEstimationError` for non-finite, tiny (< 32 px) or flat images, or a bad kernel size.

@@ -70,22 +70,29 @@ func escape(_ s: String) -> String {
 let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 /// A scatter plot of (true, estimated) with the identity line and a ± tolerance band.
-func scatterSVG(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, tolerance: Double? = nil) -> String {
+/// With `identity` false the axes get their own ranges and no diagonal is drawn.
+func scatterSVG(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, tolerance: Double? = nil,
+                identity: Bool = true) -> String {
     let w = 360.0, h = 300.0, m = 46.0
     guard !points.isEmpty else { return "" }
     let values = points.flatMap { [$0.0, $0.1] }.filter(\.isFinite)
+    let xs = points.map(\.0).filter(\.isFinite), ys = points.map(\.1).filter(\.isFinite)
     let lo = min(0, values.min() ?? 0), hi = max(values.max() ?? 1, lo + 1)
-    func sx(_ v: Double) -> Double { m + (v - lo) / (hi - lo) * (w - m - 10) }
-    func sy(_ v: Double) -> Double { h - m - (v - lo) / (hi - lo) * (h - m - 24) }
+    let xLo = identity ? lo : min(0, xs.min() ?? 0), xHi = identity ? hi : max(xs.max() ?? 1, xLo + 1e-9)
+    let yLo = identity ? lo : min(0, ys.min() ?? 0), yHi = identity ? hi : max(ys.max() ?? 1, yLo + 1e-9)
+    func sx(_ v: Double) -> Double { m + (v - xLo) / (xHi - xLo) * (w - m - 10) }
+    func sy(_ v: Double) -> Double { h - m - (v - yLo) / (yHi - yLo) * (h - m - 24) }
     var s = "<svg xmlns='http://www.w3.org/2000/svg' width='\(Int(w))' height='\(Int(h))' class='chart'>"
     s += "<text x='\(w / 2)' y='15' text-anchor='middle' class='t'>\(escape(title))</text>"
     if let t = tolerance {
         s += "<polygon points='\(sx(lo)),\(sy(lo + t)) \(sx(hi - t)),\(sy(hi)) \(sx(hi)),\(sy(hi)) \(sx(hi)),\(sy(hi - t)) \(sx(lo + t)),\(sy(lo)) \(sx(lo)),\(sy(lo))' fill='#e8f3e8'/>"
     }
-    s += axes(w: w, h: h, m: m, xLo: lo, xHi: hi, yLo: lo, yHi: hi, xLabel: xLabel, yLabel: yLabel)
-    s += "<line x1='\(sx(lo))' y1='\(sy(lo))' x2='\(sx(hi))' y2='\(sy(hi))' stroke='#888' stroke-dasharray='4 3'/>"
+    s += axes(w: w, h: h, m: m, xLo: xLo, xHi: xHi, yLo: yLo, yHi: yHi, xLabel: xLabel, yLabel: yLabel)
+    if identity {
+        s += "<line x1='\(sx(lo))' y1='\(sy(lo))' x2='\(sx(hi))' y2='\(sy(hi))' stroke='#888' stroke-dasharray='4 3'/>"
+    }
     for (x, y) in points where x.isFinite && y.isFinite {
-        let yc = min(max(y, lo), hi)
+        let yc = min(max(y, yLo), yHi)
         s += "<circle cx='\(String(format: "%.1f", sx(x)))' cy='\(String(format: "%.1f", sy(yc)))' r='3' fill='\(palette[0])' fill-opacity='0.6'/>"
     }
     return s + "</svg>"
@@ -167,7 +174,7 @@ func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance
     body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;max-width:1160px;color:#222}
     table{border-collapse:collapse;margin:8px 0 18px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;font-size:13px}
     th{background:#f3f3f3}td:first-child,th:first-child,td:nth-child(2){text-align:left}
-    .chart{border:1px solid #ddd;margin:4px;background:#fff}.t{font-size:13px;font-weight:600}.a{font-size:11px}
+    .chart{border:1px solid #ddd;margin:4px;background:#fff;vertical-align:top}.t{font-size:13px;font-weight:600}.a{font-size:11px}
     .good{color:#17702a;font-weight:600}.bad{color:#a11;font-weight:600}code{background:#f5f5f5;padding:1px 4px}
     p.note{font-size:13px;color:#444;max-width:1000px}
     </style></head><body>
@@ -261,7 +268,7 @@ func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance
         h += "<h2>Blind (camera shake\(rows.contains { $0.family == "levin" } ? ", Levin et al." : ""))</h2><div>"
         h += histogramSVG(blind.compactMap(\.ncc), title: "kernel NCC after best shift", xLabel: "NCC", lo: 0, hi: 1, bins: 20, marks: [0.8])
         h += histogramSVG(blind.compactMap { $0.errorRatio.map { log2(max($0, 1e-3)) } }, title: "log₂ error ratio", xLabel: "log₂(SSD est / SSD true)", lo: -1, hi: 4, bins: 25, marks: [log2(3)])
-        h += scatterSVG(blind.compactMap { r in r.ncc.map { ($0, min(r.errorRatio ?? 10, 10)) } }, title: "error ratio (≤ 10 shown) vs NCC", xLabel: "NCC", yLabel: "error ratio")
+        h += scatterSVG(blind.compactMap { r in r.ncc.map { ($0, min(r.errorRatio ?? 10, 10)) } }, title: "error ratio (capped at 10) vs NCC", xLabel: "NCC", yLabel: "error ratio", identity: false)
         h += "</div>\n"
     }
 

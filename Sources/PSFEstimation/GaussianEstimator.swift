@@ -10,6 +10,10 @@ import ImageCore
 /// `estimateNoiseSigma` (median Haar detail). This is the spectral form of the re-blur
 /// principle: re-blurring by g_s multiplies the spectrum by a known `e^{−2π²s²f²}`, and the
 /// unknown blur is the one whose curvature in f² the photograph's straight power law cannot explain.
+/// Why not a gradient ratio at edges (Zhuo & Sim 2011): tried globally (re-blur σ₀ = 1.5 px,
+/// median over edge maxima in the top 5 % of gradients), it met |Δσ| ≤ 10 % in 0 of the
+/// study's 14 Gaussian cases — photographs' edges are not isolated steps, and it read σ = 4
+/// as 1.0–1.4 — against 9 of 14 for this fit.
 /// Confidence: the fit's R² times how much of [0, 0.5] the band covers relative to the blur's
 /// e-folding frequency (clamped to [0, 1]).
 func estimateGaussianParameters(_ image: Image) throws -> ParametricFit {

@@ -29,6 +29,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Libraries, lowest first.
         .target(name: "ImageCore", swiftSettings: numericSettings),
@@ -48,11 +50,13 @@ let package = Package(
             "ImageCore", "ImageIO", "Blur", "Metrics",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
+        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "CZlib"],
+                swiftSettings: numericSettings),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "Workbench", "WebApp", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Workbench", "WebApp", "PSFEstimation", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -73,5 +77,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
+        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"],
+                    exclude: ["Fixtures"]),
     ]
 )

@@ -4,11 +4,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(libfftw3-dev libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config)
+packages=(libfftw3-dev libopenblas-dev libpng-dev libturbojpeg0-dev zlib1g-dev pkg-config)
 missing=0
 command -v pkg-config >/dev/null 2>&1 || missing=1
 if [[ $missing == 0 ]]; then
-    pkg-config --exists fftw3f openblas libpng libturbojpeg || missing=1
+    pkg-config --exists fftw3f openblas libpng libturbojpeg zlib || missing=1
 fi
 if [[ $missing == 1 ]]; then
     echo "setup: installing ${packages[*]}"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageCore
+import PSFEstimation
 import Workbench
 
 /// `deblur compare`: every method × every metric on one split, streamed to a resumable store, then a report.
@@ -171,8 +172,13 @@ struct Compare: ParsableCommand {
     }
 }
 
-/// The PSF estimator `--psf estimated` uses; nil until PSF estimation is built in.
-func psfEstimatorHook() -> (PSFEstimator?, String?) { (nil, nil) }
+/// The PSF estimator of `--psf estimated` (and the web app's "estimate"): blind multi-scale kernel
+/// estimation with an L0 gradient prior, 31×31 kernel, seed 0 — it assumes no blur family, so the
+/// estimated rows are truly blind.
+func psfEstimatorHook() -> (PSFEstimator?, String?) {
+    ({ blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf },
+     "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, 31×31, seed 0)")
+}
 
 /// `deblur merge`: one report from the folders of a sharded comparison.
 struct Merge: ParsableCommand {

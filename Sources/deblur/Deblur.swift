@@ -28,6 +28,8 @@ struct Deblur: AsyncParsableCommand {
             Score.self,
             Bench.self,
             Serve.self,
+            EstimatePSF.self,
+            PSFStudy.self,
         ]
     )
 }

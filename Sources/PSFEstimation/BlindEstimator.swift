@@ -1,0 +1,181 @@
+import Blur
+import Foundation
+import ImageCore
+import Spectral
+
+/// Knobs of `estimateBlindKernel`, with the published defaults of [1].
+public struct BlindOptions: Sendable, Equatable {
+    /// Odd kernel side at the finest scale.
+    public var kernelSize: Int
+    /// The estimation runs on the central crop of at most this many pixels per side (speed;
+    /// a kernel is a global property, 384² px hold plenty of edges).
+    public var maximumWorkingSide: Int = 384
+    /// Alternations (latent, kernel) per scale.
+    public var iterationsPerScale: Int = 5
+    /// λ of the L0 gradient prior at the start of each scale (divided by 1.1 per iteration, ≥ 1e-4).
+    public var gradientWeight: Double = 4e-3
+    /// γ of the kernel's Tikhonov term `γ‖k‖²`. [1] uses 2; on the study's 384-px crops 20 met
+    /// the error-ratio target more often (30 shakes: 83 % against 77 % with seed 0, 87 % both with seed 1).
+    public var kernelWeight: Double = 20
+    /// Kernel weights below this fraction of the largest are set to zero after each update.
+    public var threshold: Double = 0.1
+
+    public init(kernelSize: Int) { self.kernelSize = kernelSize }
+}
+
+/// The blind estimate: the kernel, a confidence and the final latent (sharp) estimate of the working crop.
+public struct BlindResult: Sendable {
+    public let psf: PSF
+    public let confidence: Double
+    public let latent: Image
+}
+
+/// Blind kernel estimation for camera shake: multi-scale alternating minimisation with an L0
+/// gradient prior, in the class of Xu et al. 2013 and Pan et al. 2014/2016 [1, 2].
+///
+/// Model: `y = k ∗ x + n`, `k ≥ 0`, `Σk = 1`. From the coarsest scale (kernel ≈ 5 px, image
+/// scaled by the same factor, steps of √½) to the finest, alternate
+/// 1. latent: `min_x ‖k ∗ x − y‖² + λ‖∇x‖₀` by half-quadratic splitting (β doubling from 2λ to
+///    10⁵, each step a hard threshold of ∇x and one FFT solve) — the L0 prior keeps only salient
+///    edges, which is what makes the kernel step well posed;
+/// 2. kernel: `min_k ‖∇x ∗ k − ∇y‖² + γ‖k‖²` over the K×K support, solved by 20 conjugate-gradient
+///    steps on the normal equations (gradient autocorrelations computed once by FFT), then
+///    negatives and weights below 10 % of the peak zeroed (5 % in [1]; 10 % removed the noise
+///    speckles our 160–384 px crops left), 8-connected pieces holding < 10 % of the
+///    mass dropped, normalised and re-centred on the centroid.
+/// The image is mirror-padded by the kernel size and its outer band blended to the mean so the
+/// FFT domain wraps smoothly; only gradients inside the image enter the kernel step, so the
+/// padding never becomes data. The kernel found at one scale is upsampled to start the next.
+///
+/// Confidence: the fraction of the blurred image's gradient energy that `k ∗ ∇x` explains at the
+/// finest scale, clamped to [0, 1] (a fit measure, not a probability).
+///
+/// `seed` perturbs the initial 3×3 kernel slightly (weights in [0, 0.05)), so a different seed
+/// gives a different start; seed 0 starts from the symmetric blob of [1].
+///
+/// [1] J. Pan, Z. Hu, Z. Su, M.-H. Yang, "Deblurring text images via L0-regularized intensity and
+///     gradient prior", CVPR 2014 (and its L0-gradient kernel estimation code).
+/// [2] L. Xu, S. Zheng, J. Jia, "Unnatural L0 sparse representation for natural image deblurring", CVPR 2013.
+/// [3] S. Cho, S. Lee, "Fast motion deblurring", SIGGRAPH Asia 2009 (multi-scale, gradient-domain kernel step).
+public func estimateBlindKernel(_ image: Image, options: BlindOptions, seed: UInt64 = 0) throws -> BlindResult {
+    let size = options.kernelSize
+    guard size >= 3, size % 2 == 1 else {
+        throw PSFEstimationError.invalidKernelSize(size, reason: "the blind kernel side must be odd and at least 3")
+    }
+    let minimumSide = max(minimumParametricSide, 2 * size + 1)
+    let gray = try validatedGray(image, minimumSide: minimumSide)
+    // Central working crop.
+    let cropH = min(gray.height, options.maximumWorkingSide), cropW = min(gray.width, options.maximumWorkingSide)
+    let crop = try gray.image().cropped(x: (gray.width - cropW) / 2, y: (gray.height - cropH) / 2, width: cropW, height: cropH)
+
+    // Scales: factors √½^i while the kernel stays ≥ 5 px.
+    var factors = [1.0]
+    while true {
+        let next = factors.last! * 0.5.squareRoot()
+        if Double(size) * next < 5 { break }
+        factors.append(next)
+    }
+    factors.reverse()
+    func oddSize(_ f: Double) -> Int {
+        var k = Int((Double(size) * f).rounded(.up))
+        if k % 2 == 0 { k += 1 }
+        return max(3, min(size, k))
+    }
+
+    var rng = SeededRNG(seed: seed, stream: 0xB11D)
+    var kernel = Image(channels: 1, height: 3, width: 3)
+    kernel[0, 1, 1] = 1
+    kernel[0, 1, 0] = 0.5; kernel[0, 1, 2] = 0.5; kernel[0, 0, 1] = 0.5; kernel[0, 2, 1] = 0.5
+    if seed != 0 { for i in 0 ..< 9 { kernel.pixels[i] += Float(0.05 * rng.uniform()) } }
+    normalise(&kernel)
+
+    var latent = crop
+    var confidence = 0.0
+    for (level, factor) in factors.enumerated() {
+        let k = oddSize(factor)
+        let h = max(8, Int((Double(cropH) * factor).rounded())), w = max(8, Int((Double(cropW) * factor).rounded()))
+        let y = level == factors.count - 1 && factor == 1 ? crop : try crop.resized(width: w, height: h, method: .area)
+        if kernel.width != k {
+            kernel = try kernel.resized(width: k, height: k, method: .bilinear)
+            for i in kernel.pixels.indices { kernel.pixels[i] = max(0, kernel.pixels[i]) }
+            normalise(&kernel)
+        }
+        let domain = SmoothDomain(y, pad: k)
+        var lambda = options.gradientWeight
+        for _ in 0 ..< options.iterationsPerScale {
+            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda)
+            let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight)
+            kernel = cleanKernel(update, threshold: Float(options.threshold))
+            lambda = max(lambda / 1.1, 1e-4)
+            if level == factors.count - 1 {
+                latent = domain.extract(x)
+                confidence = explainedGradientEnergy(domain: domain, latent: x, kernel: kernel)
+            }
+        }
+    }
+    let psf = try PSF(weights: kernel, kind: .custom)
+    return BlindResult(psf: psf, confidence: max(0, min(1, confidence)), latent: latent)
+}
+
+/// `estimateBlindKernel` with default options for `kernelSize`.
+public func estimateBlindKernel(_ image: Image, kernelSize: Int, seed: UInt64 = 0) throws -> BlindResult {
+    try estimateBlindKernel(image, options: BlindOptions(kernelSize: kernelSize), seed: seed)
+}
+
+func normalise(_ kernel: inout Image) {
+    let total = kernel.sum
+    if total > 0 {
+        for i in kernel.pixels.indices { kernel.pixels[i] = Float(Double(kernel.pixels[i]) / total) }
+    } else {
+        for i in kernel.pixels.indices { kernel.pixels[i] = 0 }
+        kernel[0, kernel.height / 2, kernel.width / 2] = 1
+    }
+}
+
+/// The blurred image on a periodic FFT domain: mirror-padded by `pad` on every side (to a fast
+/// size), with the outer half of the padding blended linearly to the image mean so the domain
+/// wraps without a jump. `mask` is 1 on the image's interior (where gradients are data).
+struct SmoothDomain {
+    let height: Int, width: Int
+    let top: Int, left: Int
+    let imageHeight: Int, imageWidth: Int
+    let values: [Float]
+    let mask: [Float]
+
+    init(_ image: Image, pad: Int) {
+        imageHeight = image.height
+        imageWidth = image.width
+        height = fastFFTSize(image.height + 2 * pad)
+        width = fastFFTSize(image.width + 2 * pad)
+        top = pad
+        left = pad
+        let padded = image.padded(top: pad, bottom: height - image.height - pad, left: pad, right: width - image.width - pad, mode: .reflect)
+        let mean = Float(image.sum / Double(image.planeSize))
+        var v = padded.pixels
+        let band = Float(max(1, pad / 2 + 1))
+        for yy in 0 ..< height {
+            let dy = Float(min(yy, height - 1 - yy))
+            for xx in 0 ..< width {
+                let d = min(dy, Float(min(xx, width - 1 - xx)))
+                if d < band {
+                    let t = d / band
+                    v[yy * width + xx] = t * v[yy * width + xx] + (1 - t) * mean
+                }
+            }
+        }
+        values = v
+        var m = [Float](repeating: 0, count: height * width)
+        for yy in pad + 1 ..< pad + image.height - 1 {
+            for xx in pad + 1 ..< pad + image.width - 1 { m[yy * width + xx] = 1 }
+        }
+        mask = m
+    }
+
+    func extract(_ plane: [Float]) -> Image {
+        var out = Image(channels: 1, height: imageHeight, width: imageWidth)
+        for yy in 0 ..< imageHeight {
+            for xx in 0 ..< imageWidth { out.pixels[yy * imageWidth + xx] = plane[(top + yy) * width + left + xx] }
+        }
+        return out
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import ImageCore
+
+/// `sin(πx)/(πx)`.
+func sinc(_ x: Double) -> Double {
+    abs(x) < 1e-8 ? 1 : sin(Double.pi * x) / (Double.pi * x)
+}
+
+/// `2 J₁(x) / x`, the transfer function of a uniform disk (1 at x = 0).
+func airy(_ x: Double) -> Double {
+    abs(x) < 1e-8 ? 1 : 2 * j1(x) / x
+}
+
+/// Defocus (uniform disk) radius from the zero rings of the spectrum.
+///
+/// A disk of radius R has the transfer function `2 J₁(2πRf)/(2πRf)`, whose zeros are rings at
+/// f ≈ 0.61/R, 1.12/R, 1.62/R, … cycles/pixel. The ring means of the power spectrum are
+/// compared, over the band where the signal is above twice the noise power, with the model
+/// `E(f)·|H_R(f)|² + σₙ²HW`: the photograph's own envelope `E = A f^{−α}` is fitted (least
+/// squares in log, on the frequencies where |H_R|² > 0.1) for every candidate R from 0.5 px in
+/// 0.02 px steps, the noise power comes from `estimateNoiseSigma`, and the R with the smallest
+/// mean squared log error wins (refined by a parabola through its neighbours). Modelling the
+/// noise floor is what lets the zeros count even where they are filled by noise.
+/// Confidence: `1 − e_R / e_0`, the fraction of the log error of the best no-zero model
+/// (R = 0.5) that the disk explains, clamped to [0, 1].
+///
+/// References: as `estimateMotionParameters` ([2] treats out-of-focus blur the same way).
+func estimateDefocusParameters(_ image: Image, maxRadius: Double = 30) throws -> ParametricFit {
+    let plane = centralSquare(try validatedGray(image, minimumSide: minimumParametricSide), maxSide: spectralAnalysisSide)
+    let spectrum = LogSpectrum(plane)
+    let n = Double(plane.height)
+    let band = spectrum.signalBandLimit(factor: 2)
+    let (freqs, means) = spectrum.radialMean(spectrum.power, step: 1 / n)
+    var f: [Double] = [], observed: [Double] = []
+    for (fi, m) in zip(freqs, means) where fi >= 1 / n && fi <= band && m.isFinite && m > 0 {
+        f.append(fi)
+        observed.append(log(m))
+    }
+    guard f.count >= 8 else { return ParametricFit(radius: nil, confidence: 0) }
+    let upper = max(1, min(maxRadius, n / 8))
+    let candidates = stride(from: 0.5, through: upper, by: 0.02).map { $0 }
+    let fit = EnvelopeFit(frequencies: f, observedLogPower: observed, noisePower: spectrum.noisePower)
+    let errors = candidates.map { radius -> Double in
+        // The anti-aliased disk is the disk integrated over each pixel: × sinc(f) (radial average of the pixel box).
+        let transfer = f.map { v -> Double in let a = airy(2 * Double.pi * radius * v) * sinc(v); return a * a }
+        return fit.error(transfer: transfer)
+    }
+    guard let bestIndex = errors.indices.min(by: { errors[$0] < errors[$1] }) else { return ParametricFit(confidence: 0) }
+    var radius = candidates[bestIndex]
+    if bestIndex > 0 && bestIndex < candidates.count - 1 {
+        let a = errors[bestIndex - 1], b = errors[bestIndex], c = errors[bestIndex + 1]
+        let d = a - 2 * b + c
+        if d > 0 { radius += 0.02 * max(-0.5, min(0.5, 0.5 * (a - c) / d)) }
+    }
+    let confidence = errors[0] > 0 ? 1 - errors[bestIndex] / errors[0] : 0
+    return ParametricFit(radius: radius, confidence: max(0, min(1, confidence)))
+}
+
+/// Observed log power at a set of frequencies, prepared for `error(transfer:)`.
+struct EnvelopeFit {
+    let count: Int
+    let logFrequency: [Double]
+    let logPower: [Double]
+    /// log(P − N) where the power exceeds the noise, else −∞.
+    let logSignal: [Double]
+    let noisePower: Double
+
+    init(frequencies f: [Double], observedLogPower y: [Double], noisePower: Double) {
+        count = f.count
+        logFrequency = f.map { log($0) }
+        logPower = y
+        logSignal = y.map { let s = exp($0) - noisePower; return s > 0 ? log(s) : -.infinity }
+        self.noisePower = noisePower
+    }
+
+    /// Mean squared log error of the power model `A f^{−α} T(f) + N` against the observed log
+    /// power, with log A and α fitted by least squares (in log) on the frequencies where T > 0.1
+    /// and the power exceeds the noise (where the model's log is nearly linear in them);
+    /// T = |H|² is the candidate's transfer power, N the noise power. ∞ if fewer than 3 such points.
+    func error(transfer: [Double]) -> Double {
+        precondition(transfer.count == count, "transfer has \(transfer.count) values for \(count) frequencies")
+        return logFrequency.withUnsafeBufferPointer { lf in
+            logPower.withUnsafeBufferPointer { y in
+                logSignal.withUnsafeBufferPointer { ls in
+                    transfer.withUnsafeBufferPointer { t in
+                        // Normal equations of target = a + b·(−log f).
+                        var n = 0.0, sx = 0.0, sxx = 0.0, sy = 0.0, sxy = 0.0
+                        for i in 0 ..< count where t[i] > 0.1 && ls[i] > -.infinity {
+                            let x = -lf[i], target = ls[i] - log(t[i])
+                            n += 1; sx += x; sxx += x * x; sy += target; sxy += x * target
+                        }
+                        let det = n * sxx - sx * sx
+                        guard n >= 3, abs(det) > 1e-12 else { return .infinity }
+                        let b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n
+                        var sse = 0.0
+                        for i in 0 ..< count {
+                            let model = log(exp(a - b * lf[i]) * t[i] + noisePower)
+                            sse += (y[i] - model) * (y[i] - model)
+                        }
+                        return sse / Double(count)
+                    }
+                }
+            }
+        }
+    }
+}

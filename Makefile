@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= Reports/demo
 
-.PHONY: setup build release test demo clean
+.PHONY: setup build release test demo clean psf-study
 
 setup:
 	@scripts/setup.sh
@@ -13,11 +13,18 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
+# The browser test (headless Chromium drives the web app; ~25 s plus installing chromium once)
+# runs first, so the Swift Testing summary stays the last line; BROWSER_TEST=0 skips it.
+BROWSER_TEST ?= 1
 test: setup
+	@if [ "$(BROWSER_TEST)" != 0 ]; then scripts/browser-test.sh "$$(mktemp -d)/browser-test.png"; fi
 	$(SWIFT) test
 
 demo: release
 	@scripts/demo.sh "$(DEMO_OUT)"
+
+psf-study: release
+	.build/release/deblur psf-study --data builtin -o Reports/psf-study
 
 clean:
 	rm -rf .build $(DEMO_OUT)

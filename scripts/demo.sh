@@ -16,7 +16,7 @@ start=$(date +%s)
 compare_start=$(date +%s)
 baseline=()
 [ -f Baselines/builtin-test.json ] && baseline=(--baseline Baselines/builtin-test.json)
-"$deblur" compare --data builtin --split test --methods all --metrics all --psf "${DEMO_PSF:-true}" \
+"$deblur" compare --data builtin --split test --methods all --metrics all --psf "${DEMO_PSF:-both}" \
     --jobs "${DEMO_JOBS:-2}" -o "$out/compare" "${baseline[@]}"
 end=$(date +%s)
 echo "demo: comparison took $(( end - compare_start )) s, the whole demo $(( end - start )) s"

@@ -167,7 +167,7 @@ public enum ReportWriter {
             let total = s.okRows(label: label).compactMap(\.seconds).reduce(0, +)
             h += "<tr><td>\(e(label))</td><td>\(fmt(t, digits: 3))</td><td>\(String(format: "%.2f", total))</td></tr>"
         }
-        h += "</table><p class=\"note\">Restoration only (not scoring), on this machine, with \(info.versions["threads"] ?? "?") threads; images run \(info.versions["jobs"] ?? "?") at a time.</p>"
+        h += "</table><p class=\"note\">Restoration only (not scoring; rows with an estimated PSF include the PSF estimation), on this machine, with \(info.versions["threads"] ?? "?") threads; images run \(info.versions["jobs"] ?? "?") at a time.</p>"
 
         // Charts.
         h += "<h2>Charts</h2><div class=\"charts\">"

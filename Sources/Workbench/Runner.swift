@@ -84,8 +84,11 @@ public final class ComparisonRunner: @unchecked Sendable {
         if let psf = tc.psf { try writeImage(psf.viewingImage(minimumSide: 96), to: dir.appendingPathComponent("psf.png").path) }
 
         var estimated: Result<PSF, Error>?
+        var estimationSeconds = 0.0
         if pending.contains(where: { $0.mode == "estimated" }), let estimator {
+            let start = Date()
             estimated = Result { try estimator(tc.blurred) }
+            estimationSeconds = Date().timeIntervalSince(start)
             if case let .success(psf) = estimated {
                 try writeImage(psf.viewingImage(minimumSide: 96), to: dir.appendingPathComponent("psf-estimated.png").path)
             }
@@ -111,7 +114,8 @@ public final class ComparisonRunner: @unchecked Sendable {
                 do {
                     let start = Date()
                     let restored = try method.restore(tc.blurred, psf: psf)
-                    row.seconds = Date().timeIntervalSince(start)
+                    // Blind rows pay for the estimate too (it is shared by the methods of one image).
+                    row.seconds = Date().timeIntervalSince(start) + (mode == "estimated" ? estimationSeconds : 0)
                     let outside = restored.pixels.reduce(0) { $0 + ($1 < 0 || $1 > 1 || !$1.isFinite ? 1 : 0) }
                     row.clipped = Double(outside) / Double(max(restored.pixels.count, 1))
                     let scored = restored.clamped(to: 0 ... 1)

@@ -15,7 +15,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// `ok`, `unavailable` (e.g. no PSF estimator in this build, no true PSF for real blur) or `failed`.
     public var status: String
     public var note: String?
-    /// Wall time of the restoration alone (not scoring), seconds.
+    /// Wall time of the restoration (not scoring), seconds; estimated-PSF rows include the estimation.
     public var seconds: Double?
     /// Share of output values outside [0, 1] that were clipped before scoring (as when written as 8-bit).
     public var clipped: Double?

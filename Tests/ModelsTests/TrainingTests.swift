@@ -1,4 +1,6 @@
 import Blur
+import Datasets
+import ImageIO
 import Foundation
 import ImageCore
 import Models
@@ -146,5 +148,70 @@ func temporaryDirectory() throws -> URL {
         #expect(throws: TrainingError.self) {
             try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: URL(fileURLWithPath: "/tmp/x.safetensors"), resume: false)
         }
+    }
+}
+
+@Suite struct RealPairTests {
+    func pairedFolder() throws -> URL {
+        let dir = try temporaryDirectory()
+        for sub in ["blurred", "sharp"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        for i in 0 ..< 5 {
+            let sharp = syntheticImage(width: 120, height: 100, seed: UInt64(60 + i))
+            // A "real" blur: a 3-tap horizontal box, so the pair stays pixel-aligned.
+            var blurred = sharp
+            for c in 0 ..< 3 {
+                for y in 0 ..< 100 {
+                    for x in 1 ..< 119 {
+                        let row = (c * 100 + y) * 120
+                        blurred.pixels[row + x] = (sharp.pixels[row + x - 1] + sharp.pixels[row + x] + sharp.pixels[row + x + 1]) / 3
+                    }
+                }
+            }
+            try writeImage(sharp, to: dir.appendingPathComponent("sharp/scene\(i).png").path)
+            try writeImage(blurred.clamped(), to: dir.appendingPathComponent("blurred/scene\(i).png").path)
+        }
+        return dir
+    }
+
+    @Test func realPairsTrainOnTheDatasetsOwnAlignedBlur() throws {
+        let dir = try pairedFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = tinyConfiguration(epochs: 1)
+        c.realPairs = true
+        let dataset = try loadDataset(at: dir.path)
+        #expect(dataset.layout == .pairedFolders)
+        let (train, validation) = try TrainingData.load(dataset, configuration: c)
+        #expect(!train.isEmpty && !validation.isEmpty)
+        #expect(train.allSatisfy { $0.blurred != nil })
+        #expect(Set(train.map(\.scene)).isDisjoint(with: Set(validation.map(\.scene))))
+        let sampler = try PatchSampler(images: train, patch: 24, psfSampler: .mixed, noise: 0 ... 0)
+        var rng = SeededRNG(seed: 1)
+        let pair = try sampler.sample(&rng)
+        // The patch pair is the same window of both images: re-blurring the sharp patch's interior
+        // with the 3-tap box reproduces the blurred patch there.
+        for y in 0 ..< 24 {
+            for x in 1 ..< 23 {
+                let i = y * 24 + x
+                let box = (pair.sharp.pixels[i - 1] + pair.sharp.pixels[i] + pair.sharp.pixels[i + 1]) / 3
+                let boxV = y > 0 && y < 23 ? (pair.sharp.pixels[i - 24] + pair.sharp.pixels[i] + pair.sharp.pixels[i + 24]) / 3 : box
+                #expect(min(abs(box - pair.blurred.pixels[i]), abs(boxV - pair.blurred.pixels[i])) < 3 / 255)
+            }
+        }
+        let trainer = try Trainer(configuration: c, train: train, validation: validation,
+                                  out: dir.appendingPathComponent("m.safetensors"), resume: false)
+        trainer.log = { _ in }
+        #expect(try trainer.run() == 1)
+    }
+
+    @Test func realPairsNeedADatasetWithBlurredImages() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeImage(syntheticImage(width: 64, height: 64), to: dir.appendingPathComponent("a.png").path)
+        try writeImage(syntheticImage(width: 64, height: 64, seed: 2), to: dir.appendingPathComponent("b.png").path)
+        var c = tinyConfiguration(epochs: 1)
+        c.realPairs = true
+        #expect(throws: TrainingError.self) { try TrainingData.load(try loadDataset(at: dir.path), configuration: c) }
     }
 }

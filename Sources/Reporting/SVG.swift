@@ -109,8 +109,13 @@ public enum SVG {
             for p in se.points where tr(p.y).isFinite {
                 s += "<circle cx=\"\(r(f.x(p.x)))\" cy=\"\(r(f.y(tr(p.y))))\" r=\"2.2\" fill=\"\(colour)\"><title>\(escape(se.name)): \(format(p.x)), \(format(p.y))</title></circle>"
             }
-            s += "<rect x=\"\(r(f.left + 8))\" y=\"\(r(f.top + 6 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
-            s += "<text x=\"\(r(f.left + 22))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escape(se.name))</text>"
+            // Legend in the top-right corner, on a white box so lines never hide it.
+            let lx = f.w - f.right - 130
+            if i == 0 {
+                s += "<rect x=\"\(r(lx - 4))\" y=\"\(r(f.top + 3))\" width=\"128\" height=\"\(r(Double(series.count) * 15 + 4))\" fill=\"white\" fill-opacity=\"0.85\"/>"
+            }
+            s += "<rect x=\"\(r(lx))\" y=\"\(r(f.top + 6 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
+            s += "<text x=\"\(r(lx + 14))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escape(se.name))</text>"
         }
         return s + "</svg>"
     }

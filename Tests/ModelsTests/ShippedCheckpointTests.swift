@@ -1,0 +1,36 @@
+import Foundation
+import ImageCore
+import ImageIO
+import Metrics
+import Models
+import Testing
+
+/// Regression guard for the committed checkpoints: each restores two fixture crops of a test image
+/// (never seen in training; `scripts/reference/make_model_fixture.sh`) at least as well as when
+/// they were shipped. Pinned = the PSNR measured at shipping, rounded down to 0.1 dB.
+@Suite struct ShippedCheckpointTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// (model, blur) → minimum PSNR in dB; the blurred inputs score 27.25 (disk:3) and 26.27 (motion:9,30).
+    static let pinned: [String: [String: Double]] = [
+        "autoencoder": ["disk": 26.5, "motion": 25.7],
+        "unet": ["disk": 27.2, "motion": 26.9],
+        "resnet": ["disk": 27.0, "motion": 26.1],
+    ]
+
+    @Test(arguments: ["autoencoder", "unet", "resnet"])
+    func shippedCheckpointRestoresTheFixtureAboveItsPinnedPSNR(model: String) throws {
+        let weights = Self.root.appendingPathComponent("Baselines/models/\(model).safetensors")
+        let (network, meta) = try Checkpoint.load(weights, expecting: model)
+        #expect(meta["architecture"] == model)
+        for blur in ["disk", "motion"] {
+            let blurred = try readImage(at: Self.fixtures.appendingPathComponent("astronaut-crop-\(blur)-blurred.png").path)
+            let sharp = try readImage(at: Self.fixtures.appendingPathComponent("astronaut-crop-\(blur)-sharp.png").path)
+            let restored = try restore(blurred, with: network).clamped(to: 0 ... 1)
+            let psnr = try PSNR().score(reference: sharp, test: restored)
+            let floor = try #require(Self.pinned[model]?[blur])
+            #expect(psnr >= floor, "\(model) on \(blur): \(psnr) dB < pinned \(floor) dB")
+        }
+    }
+}

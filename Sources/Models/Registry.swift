@@ -111,13 +111,18 @@ public enum Checkpoint {
     }
 
     /// Loads the shipped (or given) weights for `name`.
-    public static func loadShipped(_ name: String, weights: String? = nil) throws -> (network: any DeblurNetwork, metadata: [String: String]) {
+    /// - Returns: the network, the file's metadata and the file it was loaded from.
+    public static func loadShipped(_ name: String, weights: String? = nil) throws -> (network: any DeblurNetwork, metadata: [String: String], url: URL) {
         guard ModelRegistry.names.contains(name) else { throw ModelError.unknownArchitecture(name) }
-        if let weights { return try load(URL(fileURLWithPath: weights), expecting: name) }
-        let candidates = defaultLocations(for: name)
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw ModelError.missingWeights(architecture: name, searched: candidates.map(\.path))
+        let url: URL
+        if let weights { url = URL(fileURLWithPath: weights) } else {
+            let candidates = defaultLocations(for: name)
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                throw ModelError.missingWeights(architecture: name, searched: candidates.map(\.path))
+            }
+            url = found
         }
-        return try load(found, expecting: name)
+        let (network, metadata) = try load(url, expecting: name)
+        return (network, metadata, url)
     }
 }

@@ -32,7 +32,7 @@ public struct PreparedComparison {
 
     /// Rows of this run's cases and plan (what the report shows).
     public var rows: [ResultRow] {
-        let keys = Set(runner.specs.flatMap { s in runner.plan.map { "\(s.id)|\($0.method.name)|\($0.mode)" } })
+        let keys = Set(runner.specs.flatMap { s in runner.plan.map { ResultRow.key(image: s.id, method: $0.method.name, psfMode: $0.mode) } })
         return runner.store.rows.values.filter { keys.contains($0.key) }
     }
 
@@ -81,10 +81,7 @@ public enum Comparison {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let runURL = out.appendingPathComponent("run.json")
         if let data = FileManager.default.contents(atPath: runURL.path), let old = try? JSONDecoder().decode(RunInfo.self, from: data) {
-            let same = old.selection.data == info.selection.data && old.selection.split == info.selection.split
-                && old.selection.seed == info.selection.seed && old.selection.splitSeed == info.selection.splitSeed
-                && old.selection.blur == info.selection.blur && old.selection.noiseSigma == info.selection.noiseSigma
-            guard same else {
+            guard old.hasSameCases(as: info) else {
                 throw WorkbenchError.incompatibleRun("\(out.path) holds a comparison of other data (\(old.selection.data), \(old.selection.split) split, "
                     + "blur \(old.selection.blur), seed \(old.selection.seed)); choose another -o folder or delete it")
             }

@@ -122,9 +122,8 @@ public enum MethodRegistry {
             if name == "blurred" { out.append(BlurredInput()) } else if let c = ClassicalMethod(rawValue: name) {
                 out.append(ClassicalRestoration(c))
             } else if ModelRegistry.names.contains(name) {
-                let (network, _) = try Checkpoint.loadShipped(name, weights: weights[name])
-                let path = weights[name] ?? Checkpoint.defaultLocations(for: name).first { FileManager.default.fileExists(atPath: $0.path) }!.path
-                out.append(LearnedRestoration(name: name, network: network, weights: path))
+                let (network, _, url) = try Checkpoint.loadShipped(name, weights: weights[name])
+                out.append(LearnedRestoration(name: name, network: network, weights: url.path))
             } else {
                 throw WorkbenchError.unknownMethod(name, known: names)
             }

@@ -21,12 +21,16 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var versions: [String: String]
     public var gitCommit: String
 
-    /// True when two runs restored the same cases the same way (shards of one comparison).
-    public func isCompatible(with other: RunInfo) -> Bool {
+    /// True when two runs draw the same cases (data, split, blur, noise and seeds; not the limit).
+    public func hasSameCases(as other: RunInfo) -> Bool {
         selection.data == other.selection.data && selection.split == other.selection.split
             && selection.splitSeed == other.selection.splitSeed && selection.blur == other.selection.blur
             && selection.noiseSigma == other.selection.noiseSigma && selection.seed == other.selection.seed
-            && methods == other.methods && metrics == other.metrics && psfModes == other.psfModes
+    }
+
+    /// True when two runs restored the same cases the same way (shards of one comparison).
+    public func isCompatible(with other: RunInfo) -> Bool {
+        hasSameCases(as: other) && methods == other.methods && metrics == other.metrics && psfModes == other.psfModes
     }
 }
 

@@ -46,7 +46,7 @@ public final class ComparisonRunner: @unchecked Sendable {
     }
 
     func isDone(_ spec: CaseSpec, _ method: String, _ mode: String) -> Bool {
-        guard let row = store.rows[spec.id + "|" + method + "|" + mode] else { return false }
+        guard let row = store.rows[ResultRow.key(image: spec.id, method: method, psfMode: mode)] else { return false }
         // A row scored before a metric was requested is recomputed.
         return row.status != "ok" || metrics.allSatisfy { row.metrics[$0.id] != nil }
     }

@@ -23,7 +23,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// The estimated PSF's spec or size, for estimated rows.
     public var estimatedPSF: String?
 
-    public var key: String { "\(image)|\(method)|\(psfMode)" }
+    public var key: String { Self.key(image: image, method: method, psfMode: psfMode) }
+    /// The identity of a row: what resumption skips and merging de-duplicates.
+    public static func key(image: String, method: String, psfMode: String) -> String { "\(image)|\(method)|\(psfMode)" }
     /// The row label in tables: `wiener`, `wiener (est. PSF)`.
     public var label: String { psfMode == "estimated" ? "\(method) (est. PSF)" : method }
 

@@ -112,17 +112,13 @@ struct Compare: ParsableCommand {
         if pending > 0 {
             let start = Date()
             let interactive = isatty(2) == 1
+            let bar = ProgressBar()
             runner.progress = { done, all in
-                let elapsed = Date().timeIntervalSince(start)
-                let eta = elapsed / Double(done) * Double(all - done)
-                let filled = done * 30 / max(all, 1)
-                let line = String(format: "%@ %d/%d rows  %.0f s elapsed  ETA %d:%02d",
-                                  String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled),
-                                  done, all, elapsed, Int(eta) / 60, Int(eta) % 60)
+                let line = bar.line(done, of: all, detail: String(format: "rows  %.0f s elapsed", Date().timeIntervalSince(start)))
                 if interactive {
-                    FileHandle.standardError.write(Data(("\r" + line + (done == all ? "\n" : "")).utf8))
+                    ProgressBar.write("\r" + line + (done == all ? "\n" : ""))
                 } else if done == all || done % max(1, all / 10) == 0 {
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                    ProgressBar.write(line + "\n")
                 }
             }
             try runner.run()

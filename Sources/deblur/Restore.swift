@@ -101,7 +101,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         let blurred = try readImage(at: input)
         if ModelRegistry.names.contains(method) {
-            let (network, meta) = try Checkpoint.loadShipped(method, weights: weights)
+            let (network, meta, _) = try Checkpoint.loadShipped(method, weights: weights)
             let start = Date()
             let restored = try Models.restore(blurred, with: network, tiling: TilingOptions(tile: tile))
             let seconds = Date().timeIntervalSince(start)

@@ -126,20 +126,13 @@ struct Train: ParsableCommand {
             "training_scenes": Array(Set(train.map(\.scene))).sorted().joined(separator: ","),
             "validation_scenes": Array(Set(validation.map(\.scene))).sorted().joined(separator: ","),
         ]
-        let interactive = isatty(2) == 1
-        let epochStart = UnsafeMutablePointer<Date>.allocate(capacity: 1)
-        epochStart.initialize(to: Date())
-        defer { epochStart.deallocate() }
-        if interactive {
+        if isatty(2) == 1 {
+            let bar = ProgressBar()
             trainer.progress = { step, total, loss in
-                if step == 1 { epochStart.pointee = Date() }
-                let elapsed = Date().timeIntervalSince(epochStart.pointee)
-                let eta = elapsed / Double(step) * Double(total - step)
-                let filled = step * 30 / total
-                let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled)
-                FileHandle.standardError.write(Data(String(format: "\r  epoch %d %@ %d/%d  loss %.5f  ETA %d:%02d ",
-                    trainer.state.completedEpochs + 1, bar, step, total, loss, Int(eta) / 60, Int(eta) % 60).utf8))
-                if step == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                if step == 1 { bar.restart() }
+                ProgressBar.write("\r  epoch \(trainer.state.completedEpochs + 1) "
+                    + bar.line(step, of: total, detail: String(format: "loss %.5f", loss)) + " ")
+                if step == total { ProgressBar.write("\r\u{1B}[K") }
             }
         }
         trainer.log = { print($0); fflush(nil) }

@@ -132,9 +132,15 @@ func smallNetworks() -> [any DeblurNetwork] {
             try network.saveCheckpoint(to: url, metadata: ["seed": "3"], dtype: .f32)
             let (loaded, meta) = try Checkpoint.load(url, expecting: network.architecture)
             #expect(meta["seed"] == "3" && meta[CheckpointKey.architecture] == network.architecture)
-            let a = try restore(image, with: network), a2 = try restore(image, with: network), b = try restore(image, with: loaded)
-            #expect(a.pixels == a2.pixels, "\(network.architecture) is not deterministic")
-            #expect(a.pixels == b.pixels, "\(network.architecture) \(zip(a.pixels, b.pixels).map { abs($0 - $1) }.max()!)")
+            // The weights come back bit for bit …
+            let saved = network.stateDict(), restored = loaded.stateDict()
+            #expect(saved.keys.sorted() == restored.keys.sorted())
+            for (name, t) in saved { #expect(t == restored[name]!, "\(network.architecture).\(name)") }
+            // … so the outputs agree; not always bit for bit, because other tests running in this
+            // process change OpenBLAS's thread count, which may change sgemm's summation order.
+            let a = try restore(image, with: network), b = try restore(image, with: loaded)
+            let diff = zip(a.pixels, b.pixels).map { abs($0 - $1) }.max()!
+            #expect(diff <= 1e-5, "\(network.architecture): outputs differ by \(diff)")
         }
     }
 

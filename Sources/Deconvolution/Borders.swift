@@ -48,25 +48,20 @@ struct WorkingDomain {
     /// The observed plane placed on the domain according to the border handling; `blur` is the
     /// operator on this domain (the taper's circular blur reuses its OTF).
     func embed(_ channel: ChannelPlane, psf: PSF, blur: CirculantBlur) throws -> RealBuffer {
-        if border == .none {
-            let buffer = RealBuffer(count: count, zeroed: false)
-            channel.copy(into: buffer.pointer)
-            return buffer
-        }
-        let plane = channel.image()
-        let placed: Image
-        switch border {
-        case .none: placed = plane
-        case .taper: placed = try edgeTaper(plane, psf: psf, blur: blur)
-        case .reflect:
-            // Mirror-pad, then taper the padded image's own edges so the domain wraps smoothly too.
-            placed = try edgeTaper(plane.padded(top: top, bottom: height - imageHeight - top, left: left,
-                                                right: width - imageWidth - left, mode: .reflect), psf: psf, blur: blur)
-        case .zero:
-            placed = plane.padded(top: top, bottom: height - imageHeight - top, left: left, right: width - imageWidth - left, mode: .zero)
-        }
         let buffer = RealBuffer(count: count, zeroed: false)
-        placed.pixels.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: count) }
+        channel.source.pixels.withUnsafeBufferPointer { p in
+            let plane = p.baseAddress! + channel.channel * channel.source.planeSize
+            switch border {
+            case .none, .taper:
+                buffer.pointer.update(from: plane, count: count)
+            case .reflect, .zero:
+                padPlane(plane, height: imageHeight, width: imageWidth, into: buffer.pointer, height: height, width: width,
+                         top: top, left: left, mode: border == .zero ? .zero : .reflect)
+            }
+        }
+        // Taper the image (`taper`), or the mirror-padded image's own edges so the domain wraps
+        // smoothly too (`reflect`).
+        if border == .taper || border == .reflect { taperInPlace(buffer, height: height, width: width, psf: psf, blur: blur) }
         return buffer
     }
 
@@ -94,16 +89,27 @@ struct WorkingDomain {
 /// and J is the circularly blurred image, which wraps smoothly; inside, J = I.
 /// - Throws: `DeconvolutionError.psfLargerThanImage`.
 public func edgeTaper(_ image: Image, psf: PSF) throws -> Image {
-    try edgeTaper(image, psf: psf, blur: nil)
-}
-
-/// `edgeTaper` with an optional precomputed circulant blur of the image's size.
-func edgeTaper(_ image: Image, psf: PSF, blur: CirculantBlur?) throws -> Image {
     guard psf.height <= image.height, psf.width <= image.width else {
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height, width: image.width, height: image.height)
     }
-    func beta(_ projection: [Double], length n: Int) -> [Double] {
-        // Circular autocorrelation of the projection over n − 1 samples, normalised to max 1.
+    let blur = try CirculantBlur(psf: psf, height: image.height, width: image.width)
+    let buffer = RealBuffer(count: image.planeSize, zeroed: false)
+    var out = image
+    out.pixels.withUnsafeMutableBufferPointer { o in
+        for c in 0 ..< image.channels {
+            let plane = o.baseAddress! + c * image.planeSize
+            buffer.pointer.update(from: plane, count: image.planeSize)
+            taperInPlace(buffer, height: image.height, width: image.width, psf: psf, blur: blur)
+            plane.update(from: buffer.pointer, count: image.planeSize)
+        }
+    }
+    return out
+}
+
+/// `edgeTaper` of one `height × width` plane in place; `blur` is the circulant blur of that size.
+func taperInPlace(_ buffer: RealBuffer, height: Int, width: Int, psf: PSF, blur: CirculantBlur) {
+    func alpha(_ projection: [Double], length n: Int) -> [Float] {
+        // 1 − β: β the circular autocorrelation of the projection over n − 1 samples, max 1.
         let m = max(1, n - 1)
         var z = [Double](repeating: 0, count: m)
         for lag in 0 ..< m {
@@ -115,9 +121,9 @@ func edgeTaper(_ image: Image, psf: PSF, blur: CirculantBlur?) throws -> Image {
             z[lag] = acc
         }
         let peak = z.max() ?? 1
-        var out = z.map { $0 / peak }
-        out.append(out[0])
-        return Array(out.prefix(n))
+        var beta = z.map { $0 / peak }
+        beta.append(beta[0])
+        return beta.prefix(n).map { Float(1 - $0) }
     }
     var rowProjection = [Double](repeating: 0, count: psf.height)
     var colProjection = [Double](repeating: 0, count: psf.width)
@@ -127,35 +133,19 @@ func edgeTaper(_ image: Image, psf: PSF, blur: CirculantBlur?) throws -> Image {
             colProjection[x] += Double(psf.weights[0, y, x])
         }
     }
-    let betaRows = beta(rowProjection, length: image.height), betaCols = beta(colProjection, length: image.width)
-    let blurred: Image
-    if let blur, image.channels == 1, blur.fft.height == image.height, blur.fft.width == image.width {
-        let buffer = RealBuffer(count: image.planeSize)
-        image.pixels.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: image.planeSize) }
-        blur.apply(buffer, into: buffer)
-        blurred = Image(channels: 1, height: image.height, width: image.width,
-                        pixels: [Float](unsafeUninitializedCapacity: image.planeSize) { dst, initialised in
-                            dst.baseAddress!.update(from: buffer.pointer, count: image.planeSize)
-                            initialised = image.planeSize
-                        })
-    } else {
-        blurred = try convolve(image, kernel: psf.weights, boundary: .periodic)
-    }
-    var out = image
-    let n = image.planeSize, w = image.width
-    let alphaCols = betaCols.map { Float(1 - $0) }
-    out.pixels.withUnsafeMutableBufferPointer { o in
-        blurred.pixels.withUnsafeBufferPointer { b in
-            for c in 0 ..< image.channels {
-                for y in 0 ..< image.height {
-                    let ay = Float(1 - betaRows[y]), row = c &* n &+ y &* w
-                    for x in 0 ..< w {
-                        let alpha = ay * alphaCols[x], i = row &+ x
-                        o[i] = alpha * o[i] + (1 - alpha) * b[i]
-                    }
+    let alphaRows = alpha(rowProjection, length: height), alphaCols = alpha(colProjection, length: width)
+    let blurred = RealBuffer(count: height * width, zeroed: false)
+    blur.apply(buffer, into: blurred)
+    let o = buffer.pointer, b = blurred.pointer
+    alphaRows.withUnsafeBufferPointer { ar in alphaCols.withUnsafeBufferPointer { ac in
+        parallelRanges(height, minimumChunk: max(1, (1 << 16) / width)) { rows in
+            for y in rows {
+                let ay = ar[y], row = y &* width
+                for x in 0 ..< width {
+                    let a = ay * ac[x], i = row &+ x
+                    o[i] = a * o[i] + (1 - a) * b[i]
                 }
             }
         }
-    }
-    return out
+    } }
 }

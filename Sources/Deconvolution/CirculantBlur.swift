@@ -62,8 +62,7 @@ func deconvolvePerChannel(_ blurred: Image, psf: PSF, border: BorderHandling,
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height,
                                                     width: blurred.width, height: blurred.height)
     }
-    var bad = 0
-    for v in blurred.pixels where !v.isFinite { bad += 1 }
+    let bad = blurred.nonFiniteCount
     guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
     let domain = WorkingDomain(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf, border: border)
     let blur = try CirculantBlur(psf: psf, height: domain.height, width: domain.width)

@@ -31,14 +31,19 @@ public func tikhonov(_ blurred: Image, psf: PSF, lambda: Double? = nil, regulari
     if let lambda, !(lambda >= 0 && lambda.isFinite) {
         throw DeconvolutionError.invalidParameter(name: "lambda", value: lambda, expected: "a finite number ≥ 0")
     }
-    var d2: [Float]?? = nil   // |D|², computed once for all channels (same domain)
+    var d2: [Float]? = nil   // |D|² for GCV, computed once for all channels (same domain)
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
-        if d2 == nil { d2 = regularizer.powerSpectrum(height: domain.height, width: domain.width) }
         let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
-        let weight = lambda ?? gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2! ?? [Float](repeating: 1, count: spectrum.count), width: domain.width)
-        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2!, weight: Float(weight), scale: 1 / Float(domain.count))
+        let weight = lambda ?? {
+            if d2 == nil {
+                d2 = regularizer.powerSpectrum(height: domain.height, width: domain.width) ?? [Float](repeating: 1, count: spectrum.count)
+            }
+            return gcvLambda(spectrum: spectrum, h2: blur.powerSpectrum(), d2: d2!, width: domain.width)
+        }()
+        applyFilter(spectrum, otf: blur.otf, regularizer: regularizer, width: domain.width, weight: Float(weight),
+                    scale: 1 / Float(domain.count))
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return y
     }

@@ -16,23 +16,36 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
 
     /// |D|² over the half spectrum of an H×W grid; nil for the identity (|D|² = 1). Closed forms
     /// of the kernels' transfer functions (the same values `psfToOTF` gives, without an FFT):
-    /// Laplacian `(4 − 2cos 2πu/H − 2cos 2πv/W)²`, gradient `4sin²(πu/H) + 4sin²(πv/W)`.
+    /// Laplacian `(a_u + b_v)²`, gradient `a_u + b_v`, with `a_u = 2 − 2cos 2πu/H = 4sin²(πu/H)`
+    /// and `b_v` the same along the width (`SeparableRegularizer`).
     func powerSpectrum(height: Int, width: Int) -> [Float]? {
-        let cw = width / 2 + 1
-        let cy = (0 ..< height).map { cos(2 * Double.pi * Double($0) / Double(height)) }
-        let cx = (0 ..< cw).map { cos(2 * Double.pi * Double($0) / Double(width)) }
-        switch self {
-        case .identity:
-            return nil
-        case .laplacian:
-            var out = [Float](repeating: 0, count: height * cw)
-            for r in 0 ..< height { for c in 0 ..< cw { let d = 4 - 2 * cy[r] - 2 * cx[c]; out[r * cw + c] = Float(d * d) } }
-            return out
-        case .gradient:
-            var out = [Float](repeating: 0, count: height * cw)
-            for r in 0 ..< height { for c in 0 ..< cw { out[r * cw + c] = Float(4 - 2 * cy[r] - 2 * cx[c]) } }
-            return out
-        }
+        guard let terms = SeparableRegularizer(self, height: height, width: width) else { return nil }
+        var out = [Float](repeating: 0, count: height * terms.cols.count)
+        for r in 0 ..< height { for c in 0 ..< terms.cols.count { out[r * terms.cols.count + c] = terms.power(row: r, col: c) } }
+        return out
+    }
+}
+
+/// |D|² of the Laplacian or gradient regulariser as a function of one per-row term and one
+/// per-column term, so filters compute it inside their loop (no H×W array, no trigonometry).
+struct SeparableRegularizer {
+    let squared: Bool
+    /// `2 − 2cos(2πu/H)` for every row u.
+    let rows: [Float]
+    /// `2 − 2cos(2πv/W)` for every column v of the half spectrum.
+    let cols: [Float]
+
+    /// nil for the identity.
+    init?(_ regularizer: Regularizer, height: Int, width: Int) {
+        guard regularizer != .identity else { return nil }
+        squared = regularizer == .laplacian
+        rows = (0 ..< height).map { Float(2 - 2 * cos(2 * Double.pi * Double($0) / Double(height))) }
+        cols = (0 ..< width / 2 + 1).map { Float(2 - 2 * cos(2 * Double.pi * Double($0) / Double(width))) }
+    }
+
+    @inline(__always) func power(row: Int, col: Int) -> Float {
+        let d = rows[row] + cols[col]
+        return squared ? d * d : d
     }
 }
 
@@ -62,40 +75,48 @@ public enum Regularizer: String, Sendable, CaseIterable, Codable {
 public func wiener(_ blurred: Image, psf: PSF, noiseToSignal: Double? = nil,
                    regularizer: Regularizer = .identity, border: BorderHandling = .reflect) throws -> Image {
     if let nsr = noiseToSignal, !(nsr >= 0 && nsr.isFinite) { throw DeconvolutionError.invalidNoiseToSignal(nsr) }
-    var d2: [Float]?? = nil   // |D|², computed once for all channels (same domain)
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let y = try domain.embed(plane, psf: psf, blur: blur)
         let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         blur.fft.forward(y, spectrum)
         let nsr = noiseToSignal ?? defaultNoiseToSignal(plane.image())
-        if d2 == nil { d2 = regularizer.powerSpectrum(height: domain.height, width: domain.width) }
-        applyFilter(spectrum, otf: blur.otf, regularizerPower: d2!, weight: Float(nsr), scale: 1 / Float(domain.count))
+        applyFilter(spectrum, otf: blur.otf, regularizer: regularizer, width: domain.width, weight: Float(nsr),
+                    scale: 1 / Float(domain.count))
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return y
     }
 }
 
-/// `Y ← scale · H* Y / (|H|² + weight·|D|²)` in place (0 where the denominator vanishes);
-/// `d2` nil means |D|² = 1. `scale` folds the inverse FFT's 1/N into the same pass.
-func applyFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, regularizerPower d2: [Float]?, weight: Float, scale factor: Float) {
+/// `Y ← scale · H* Y / (|H|² + weight·|D|²)` in place (0 where the denominator vanishes), for
+/// the half spectrum of a real image `width` wide. `scale` folds the inverse FFT's 1/N into the
+/// same pass; |D|² is computed inside the loop from its separable terms.
+func applyFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, regularizer: Regularizer, width: Int, weight: Float, scale factor: Float) {
     let s = spectrum.floats, h = otf.floats
-    let ones = d2 == nil ? [Float](repeating: 1, count: 1) : []
-    (d2 ?? ones).withUnsafeBufferPointer { d in
-        let stride = d2 == nil ? 0 : 1
-        parallelRanges(spectrum.count) { range in
-            for k in range {
-                let hr = h[2 &* k], hi = h[2 &* k &+ 1]
-                let denominator = hr * hr + hi * hi + weight * d[k &* stride]
-                let scale: Float = denominator > 1e-20 ? factor / denominator : 0
-                let yr = s[2 &* k], yi = s[2 &* k &+ 1]
-                // conj(H) · Y
-                s[2 &* k] = (hr * yr + hi * yi) * scale
-                s[2 &* k &+ 1] = (hr * yi - hi * yr) * scale
+    let cw = width / 2 + 1, height = spectrum.count / cw
+    let terms = SeparableRegularizer(regularizer, height: height, width: width)
+    let identity = terms == nil, squared = terms?.squared ?? false
+    let rowTerms = terms?.rows ?? [Float](repeating: 0, count: height)
+    let colTerms = terms?.cols ?? [Float](repeating: 0, count: cw)
+    rowTerms.withUnsafeBufferPointer { a in colTerms.withUnsafeBufferPointer { b in
+        parallelRanges(height, minimumChunk: max(1, (1 << 16) / cw)) { range in
+            for r in range {
+                let ar = a[r], row = r &* cw
+                for c in 0 ..< cw {
+                    let k = row &+ c
+                    let d = ar + b[c]
+                    let d2: Float = identity ? 1 : (squared ? d * d : d)
+                    let hr = h[2 &* k], hi = h[2 &* k &+ 1]
+                    let denominator = hr * hr + hi * hi + weight * d2
+                    let scale: Float = denominator > 1e-20 ? factor / denominator : 0
+                    let yr = s[2 &* k], yi = s[2 &* k &+ 1]
+                    // conj(H) · Y
+                    s[2 &* k] = (hr * yr + hi * yi) * scale
+                    s[2 &* k &+ 1] = (hr * yi - hi * yr) * scale
+                }
             }
         }
-    }
+    } }
 }
-
 
 /// The NSR `wiener` uses when none is given: `σ̂ + 0.01`, with σ̂ the robust noise estimate
 /// (`estimateNoiseSigma`: median absolute Haar diagonal detail / 0.6745).

@@ -32,15 +32,11 @@ extension Image {
                      "Padding must be non-negative, got top \(top) bottom \(bottom) left \(left) right \(right)")
         let oh = height + top + bottom, ow = width + left + right
         var out = Image(channels: channels, height: oh, width: ow)
-        // Column source indices once per call, not per row.
-        let colSource = (0 ..< ow).map { mode.sourceIndex($0 - left, count: width) }
-        for c in 0 ..< channels {
-            for row in 0 ..< oh {
-                guard let sy = mode.sourceIndex(row - top, count: height) else { continue }
-                let src = (c * height + sy) * width
-                let dst = (c * oh + row) * ow
-                for col in 0 ..< ow {
-                    if let sx = colSource[col] { out.pixels[dst + col] = pixels[src + sx] }
+        out.pixels.withUnsafeMutableBufferPointer { o in
+            pixels.withUnsafeBufferPointer { p in
+                for c in 0 ..< channels {
+                    padPlane(p.baseAddress! + c * planeSize, height: height, width: width,
+                             into: o.baseAddress! + c * oh * ow, height: oh, width: ow, top: top, left: left, mode: mode)
                 }
             }
         }
@@ -150,4 +146,29 @@ extension Image {
 /// Resampling filter for `Image.resized`.
 public enum ResizeMethod: String, Sendable, CaseIterable {
     case area, bilinear
+}
+
+/// Pads one plane: writes the `height × width` plane `source` into the `outHeight × outWidth`
+/// plane `destination` with its top-left corner at (`left`, `top`), filling the rest by `mode`
+/// (zero padding writes the zeros too). The interior rows are straight copies.
+public func padPlane(_ source: UnsafePointer<Float>, height: Int, width: Int,
+                     into destination: UnsafeMutablePointer<Float>, height outHeight: Int, width outWidth: Int,
+                     top: Int, left: Int, mode: BoundaryMode) {
+    precondition(top >= 0 && left >= 0 && top + height <= outHeight && left + width <= outWidth,
+                 "padPlane: a \(width)×\(height) plane at (\(left), \(top)) does not fit in \(outWidth)×\(outHeight)")
+    let colSource = (0 ..< outWidth).map { mode.sourceIndex($0 - left, count: width) ?? -1 }
+    let right = left + width
+    colSource.withUnsafeBufferPointer { cols in
+        for row in 0 ..< outHeight {
+            let out = destination + row * outWidth
+            guard let sy = mode.sourceIndex(row - top, count: height) else {
+                out.initialize(repeating: 0, count: outWidth)
+                continue
+            }
+            let src = source + sy * width
+            for col in 0 ..< left { let sx = cols[col]; out[col] = sx >= 0 ? src[sx] : 0 }
+            (out + left).update(from: src, count: width)
+            for col in right ..< outWidth { let sx = cols[col]; out[col] = sx >= 0 ? src[sx] : 0 }
+        }
+    }
 }

@@ -71,6 +71,24 @@ public struct Image: Sendable, Equatable {
         return Image.stacking(try (0 ..< channels).map { try transform(channel($0)) })
     }
 
+    /// How many values are NaN or ±∞. A vectorised pass finds whether there are any (x·0 is 0 for
+    /// every finite x and NaN otherwise); only then are they counted.
+    public var nonFiniteCount: Int {
+        pixels.withUnsafeBufferPointer { p in
+            let n = p.count, base = UnsafeRawPointer(p.baseAddress!)
+            var acc = SIMD16<Float>(repeating: 0)
+            var i = 0
+            while i &+ 16 <= n {
+                acc += base.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self) * 0
+                i &+= 16
+            }
+            var tail: Float = 0
+            while i < n { tail += p[i] * 0; i &+= 1 }
+            if acc.sum() == 0 && tail == 0 { return 0 }
+            return p.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        }
+    }
+
     /// The image with every value limited to `range`. Callers choose to clip; nothing clips silently.
     public func clamped(to range: ClosedRange<Float> = 0 ... 1) -> Image {
         var out = self

@@ -29,6 +29,9 @@ public func psfToOTF(_ kernel: Image, height: Int, width: Int) throws -> Complex
         throw SpectralError.kernelLargerThanImage(kernelHeight: kernel.height, kernelWidth: kernel.width,
                                                   height: height, width: width)
     }
+    if kernel.height * 4 <= height, height * width >= 1 << 14 {
+        return prunedOTF(kernel, height: height, width: width)
+    }
     let fft = RealFFT2D.plan(height: height, width: width)
     let grid = RealBuffer(count: height * width)
     let cy = kernel.height / 2, cx = kernel.width / 2
@@ -41,6 +44,36 @@ public func psfToOTF(_ kernel: Image, height: Int, width: Int) throws -> Complex
     }
     let otf = ComplexBuffer(count: fft.spectrumCount, zeroed: false)
     fft.forward(grid, otf)
+    return otf
+}
+
+/// `psfToOTF` for a kernel much shorter than the grid, without transforming the zero rows: the
+/// kernel's kh rows (wrapped to the grid's first and last rows) get their row r2c transforms
+/// (kh × W instead of H × W), placed in an otherwise zero half spectrum; then the column c2c
+/// transforms run in place. The column pass is most of a 2-D r2c transform's work, so this
+/// saves the row pass — about a third of the cost — and gives the same values as the full
+/// transform to rounding (the tests compare both).
+func prunedOTF(_ kernel: Image, height: Int, width: Int) -> ComplexBuffer {
+    let plan = PlanCache.shared.otfPlan(height: height, width: width, rows: kernel.height)
+    let cw = width / 2 + 1, kh = kernel.height
+    let rows = RealBuffer(count: kh * width)
+    let cy = kernel.height / 2, cx = kernel.width / 2
+    for y in 0 ..< kh {
+        for x in 0 ..< kernel.width {
+            rows.pointer[y * width + (x - cx + width) % width] += kernel[0, y, x]
+        }
+    }
+    let rowSpectra = ComplexBuffer(count: kh * cw, zeroed: false)
+    plan.transformRows(rows, rowSpectra)
+    let otf = ComplexBuffer(count: height * cw, zeroed: false)
+    // Zero the rows no kernel row lands on; copy each kernel row's spectrum to its wrapped row.
+    let firstUnused = kh - cy, lastUnused = height - cy   // rows firstUnused ..< lastUnused stay zero
+    (otf.floats + 2 * firstUnused * cw).initialize(repeating: 0, count: 2 * (lastUnused - firstUnused) * cw)
+    for y in 0 ..< kh {
+        let gy = (y - cy + height) % height
+        (otf.floats + 2 * gy * cw).update(from: rowSpectra.floats + 2 * y * cw, count: 2 * cw)
+    }
+    plan.transformColumns(otf)
     return otf
 }
 

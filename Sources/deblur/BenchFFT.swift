@@ -47,7 +47,7 @@ struct BenchFFT: ParsableCommand {
             print(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %8.2f   %11.2f   %10.1f×", f * 1000, d * 1000, d / f))
         }
         print(String(format: "FFTW r2c 1024² (%d thread(s), plans: %@): %.2f ms", plan.isMultithreaded ? workerThreadCount : 1,
-                     fftwPlannerFlags == 0 ? "measure" : "estimate", r2c * 1000))
+                     fftwPlannerName, r2c * 1000))
     }
 
     func ms(_ seconds: Double) -> String { String(format: "%.3f", seconds * 1000) }

@@ -26,6 +26,31 @@ struct PaddingTests {
         #expect(Array(periodic.pixels.prefix(9)) == [4, 1, 2, 3, 4, 1, 2, 3, 4])
     }
 
+    /// Naive twin of the row-copying `padded`: every output pixel through `sourceIndex`.
+    @Test("2-D padding of a multi-channel image equals the per-pixel definition", arguments: BoundaryMode.allCases)
+    func padPlanes(mode: BoundaryMode) {
+        var img = Image(channels: 2, height: 5, width: 7)
+        for i in img.pixels.indices { img.pixels[i] = Float(i % 13) - 3.5 }
+        let (top, bottom, left, right) = (6, 2, 3, 11)
+        let out = img.padded(top: top, bottom: bottom, left: left, right: right, mode: mode)
+        #expect(out.height == 13 && out.width == 21)
+        for c in 0 ..< 2 { for y in 0 ..< out.height { for x in 0 ..< out.width {
+            let sy = mode.sourceIndex(y - top, count: 5), sx = mode.sourceIndex(x - left, count: 7)
+            let expected: Float = (sy != nil && sx != nil) ? img[c, sy!, sx!] : 0
+            #expect(out[c, y, x] == expected, "channel \(c) (\(x), \(y))")
+        } } }
+    }
+
+    @Test("nonFiniteCount counts NaN and ±∞ anywhere, including the tail after the vector blocks")
+    func nonFinite() {
+        var img = Image(channels: 1, height: 7, width: 5)   // 35 values: two 16-blocks and a tail of 3
+        #expect(img.nonFiniteCount == 0)
+        img.pixels[3] = .nan; img.pixels[20] = .infinity; img.pixels[34] = -.infinity
+        #expect(img.nonFiniteCount == 3)
+        img.pixels[3] = -2; img.pixels[20] = 1e38
+        #expect(img.nonFiniteCount == 1)
+    }
+
     @Test("crop then pad restores the interior and rejects out-of-bounds crops")
     func cropBounds() throws {
         var img = Image(channels: 2, height: 5, width: 7)

@@ -1,3 +1,4 @@
+import Foundation
 import ImageCore
 import Testing
 @testable import Spectral
@@ -67,6 +68,26 @@ struct FFTTests {
         for k in 0 ..< otf.count {
             #expect(abs(otf.floats[2 * k] - 1) < 1e-6 && abs(otf.floats[2 * k + 1]) < 1e-6)
         }
+    }
+
+    /// Naive twin: the DFT of the kernel with its centre at the origin, in Double, value by value.
+    @Test("psfToOTF (pruned and full transforms) equals the direct DFT on odd grids",
+          arguments: [(129, 131, 7, 5), (135, 125, 6, 9), (17, 19, 5, 3), (130, 127, 40, 11)])
+    func otfAgainstDirectDFT(height: Int, width: Int, kh: Int, kw: Int) throws {
+        let kernel = randomImage(channels: 1, height: kh, width: kw, seed: UInt64(kh * 31 + kw))
+        let otf = try psfToOTF(kernel, height: height, width: width)
+        let cw = width / 2 + 1
+        var worst = 0.0
+        for u in 0 ..< height { for v in 0 ..< cw {
+            var re = 0.0, im = 0.0
+            for y in 0 ..< kh { for x in 0 ..< kw {
+                let phase = -2 * Double.pi * (Double(u * (y - kh / 2)) / Double(height) + Double(v * (x - kw / 2)) / Double(width))
+                re += Double(kernel[0, y, x]) * cos(phase); im += Double(kernel[0, y, x]) * sin(phase)
+            } }
+            let k = u * cw + v
+            worst = max(worst, abs(Double(otf.floats[2 * k]) - re), abs(Double(otf.floats[2 * k + 1]) - im))
+        } }
+        #expect(worst < 2e-5, "max |OTF − DFT| = \(worst)")
     }
 
     @Test("psfToOTF refuses a kernel larger than the grid and multi-channel kernels")

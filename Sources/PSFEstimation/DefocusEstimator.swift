@@ -73,8 +73,17 @@ struct EnvelopeFit {
         self.noisePower = noisePower
     }
 
-    /// Mean squared log error of the power model `A f^{−α} T(f) + N` against the observed log
-    /// power, with log A and α fitted by least squares (in log) on the frequencies where T > 0.1
+    /// Squared error up to 0.5 in log power (a factor 1.6), linear beyond. A photograph's spectrum
+    /// has peaks no envelope follows (street lamps, a brick lattice, JPEG blocks); squared, they
+    /// pulled motion fits to the wrong length. Measured on the motion sweep of `deblur psf-study`:
+    /// 75.0% → 78.6% of cases within target, defocus unchanged.
+    @inline(__always) static func huber(_ d: Double) -> Double {
+        let delta = 0.5, m = abs(d)
+        return m <= delta ? d * d : delta * (2 * m - delta)
+    }
+
+    /// Mean Huber loss (`huber`) of the log error of the power model `A f^{−α} T(f) + N` against
+    /// the observed log power, with log A and α fitted by least squares (in log) on the frequencies where T > 0.1
     /// and the power exceeds the noise (where the model's log is nearly linear in them);
     /// T = |H|² is the candidate's transfer power, N the noise power. ∞ if fewer than 3 such points.
     func error(transfer: [Double]) -> Double {
@@ -92,12 +101,12 @@ struct EnvelopeFit {
                         let det = n * sxx - sx * sx
                         guard n >= 3, abs(det) > 1e-12 else { return .infinity }
                         let b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n
-                        var sse = 0.0
+                        var loss = 0.0
                         for i in 0 ..< count {
-                            let model = log(exp(a - b * lf[i]) * t[i] + noisePower)
-                            sse += (y[i] - model) * (y[i] - model)
+                            let d = y[i] - log(exp(a - b * lf[i]) * t[i] + noisePower)
+                            loss += EnvelopeFit.huber(d)
                         }
-                        return sse / Double(count)
+                        return loss / Double(count)
                     }
                 }
             }

@@ -58,6 +58,9 @@ struct PSFStudy: ParsableCommand {
     @Option(help: "Only these families, comma-separated (motion, defocus, gaussian, shake).")
     var families: String?
 
+    @Option(help: "Only the cases on these images, comma-separated (the sweep is built over all images first, so a case keeps its blur and seed).")
+    var images: String?
+
     @Option(help: "Report title.")
     var title = "PSF estimation study"
 
@@ -106,6 +109,13 @@ struct PSFStudy: ParsableCommand {
                 let keep = Set(families.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
                 cases = cases.filter { keep.contains($0.family) }
             }
+            if let only = self.images {
+                let keep = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                guard keep.isSubset(of: Set(names)) else {
+                    throw ValidationError("--images: no image named \(keep.subtracting(names).sorted().joined(separator: ", ")) in '\(data)'; it has \(names.joined(separator: ", ")).")
+                }
+                cases = cases.filter { keep.contains($0.image) }
+            }
             let fixed = options, sources = images, selected = cases
             rows = run(count: selected.count, threads: threadCount) { runSyntheticCase(selected[$0], source: sources[selected[$0].image]!, options: fixed) }
         }
@@ -117,6 +127,7 @@ struct PSFStudy: ParsableCommand {
         if noise != 0.01 { command += " --noise \(noise)" }
         if seed != 0 { command += " --seed \(seed)" }
         if let families { command += " --families \(families)" }
+        if let only = self.images { command += " --images \(only)" }
         command += " -o \(output)"
         let provenance = PSFStudyProvenance(title: title, data: dataName, command: command, side: side, seed: seed,
                                             totalSeconds: seconds, threads: threadCount)

@@ -1,4 +1,5 @@
 import CFFTW
+import Dispatch
 import Foundation
 import ImageCore
 
@@ -114,6 +115,22 @@ final class PlanCache: @unchecked Sendable {
     private var threadsInitialised = false
     private var otfPlans: [[Int]: OTFPlan] = [:]
 
+    /// Once, under the lock: FFTW's threads, with their parallel loops run by `concurrentPerform`
+    /// (the pool `parallelFor` uses) instead of FFTW's own pthreads, so the transforms and the
+    /// element-wise passes between them share one set of worker threads instead of waking two.
+    private func initialiseThreads() {
+        guard !threadsInitialised else { return }
+        fftwf_init_threads()
+        if ProcessInfo.processInfo.environment["DEBLUR_FFTW_OWN_THREADS"] == nil {
+            fftwf_threads_set_callback({ work, jobdata, elementSize, jobs, _ in
+                guard let work, let jobdata else { return }
+                let shared = UncheckedSendable(jobdata)   // FFTW gives each job its own slice of jobdata
+                DispatchQueue.concurrentPerform(iterations: Int(jobs)) { i in _ = work(shared.value + i * elementSize) }
+            }, nil)
+        }
+        threadsInitialised = true
+    }
+
     func otfPlan(height: Int, width: Int, rows: Int) -> OTFPlan {
         lock.lock()
         defer { lock.unlock() }
@@ -122,7 +139,7 @@ final class PlanCache: @unchecked Sendable {
         let real = RealBuffer(count: rows * width)
         let rowSpectra = ComplexBuffer(count: rows * cw)
         let spectrum = ComplexBuffer(count: height * cw)
-        if !threadsInitialised { fftwf_init_threads(); threadsInitialised = true }
+        initialiseThreads()
         fftwf_plan_with_nthreads(1)
         var n = Int32(width)
         let rowPlan = fftwf_plan_many_dft_r2c(1, &n, Int32(rows), real.pointer, nil, 1, Int32(width),
@@ -147,7 +164,7 @@ final class PlanCache: @unchecked Sendable {
         let spectrum = ComplexBuffer(count: height * (width / 2 + 1))
         let flags = fftwPlannerFlags
         let threads = height * width >= multithreadedFFTThreshold ? workerThreadCount : 1
-        if !threadsInitialised { fftwf_init_threads(); threadsInitialised = true }
+        initialiseThreads()
         fftwf_plan_with_nthreads(Int32(threads))
         guard let f = fftwf_plan_dft_r2c_2d(Int32(height), Int32(width), real.pointer, spectrum.fftw, flags),
               let i = fftwf_plan_dft_c2r_2d(Int32(height), Int32(width), spectrum.fftw, real.pointer, flags) else {

@@ -101,6 +101,35 @@ public var fftwPlannerName: String {
     }
 }
 
+/// An FFTW wisdom file (`DEBLUR_FFTW_WISDOM=PATH`): the plans FFTW measured, kept between runs.
+/// When set, it is read before the first plan (so even the default `estimate` planner gets the
+/// measured plans it holds — FFTW uses wisdom made with at least the requested rigour), and with
+/// `DEBLUR_FFTW_PLANNER=measure` or `patient` every newly measured shape is added to it (written to
+/// a temporary file, then renamed). Make it once for the sizes you use, e.g.
+/// `DEBLUR_FFTW_PLANNER=measure DEBLUR_FFTW_WISDOM=~/.cache/deblur.wisdom deblur restore …`.
+/// A file FFTW cannot read is reported on standard error and ignored.
+public let fftwWisdomPath: String? = {
+    guard let path = ProcessInfo.processInfo.environment["DEBLUR_FFTW_WISDOM"], !path.isEmpty else { return nil }
+    return (path as NSString).expandingTildeInPath
+}()
+
+/// Reading and writing FFTW wisdom (the planner's measured plans) as text.
+public enum FFTWisdom {
+    /// Adds the wisdom in `text` to the planner's; false (and nothing added) if it is not FFTW wisdom.
+    public static func importText(_ text: String) -> Bool {
+        PlanCache.shared.withPlannerLock { fftwf_import_wisdom_from_string(text) != 0 }
+    }
+
+    /// The planner's wisdom as text.
+    public static func exportText() -> String {
+        PlanCache.shared.withPlannerLock {
+            guard let raw = fftwf_export_wisdom_to_string() else { return "" }
+            defer { free(raw) }
+            return String(cString: raw)
+        }
+    }
+}
+
 /// Transforms with at least this many points use FFTW's threads (`DEBLUR_FFT_THREAD_MIN` overrides).
 public let multithreadedFFTThreshold: Int = {
     if let text = ProcessInfo.processInfo.environment["DEBLUR_FFT_THREAD_MIN"], let n = Int(text), n > 0 { return n }
@@ -114,11 +143,44 @@ final class PlanCache: @unchecked Sendable {
     private var plans: [Int: [Int: RealFFT2D]] = [:]
     private var threadsInitialised = false
     private var otfPlans: [[Int]: OTFPlan] = [:]
+    private var wisdomLoaded = false
+
+    /// Runs `body` holding the planner lock (every call into FFTW's planner or wisdom goes through it).
+    func withPlannerLock<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    /// Under the lock, before the first plan: imports `fftwWisdomPath` if it exists.
+    private func loadWisdom() {
+        guard !wisdomLoaded else { return }
+        wisdomLoaded = true
+        guard let path = fftwWisdomPath, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        if fftwf_import_wisdom_from_string(text) == 0 {
+            FileHandle.standardError.write(Data("deblur: ignoring \(path) (DEBLUR_FFTW_WISDOM): it is not FFTW wisdom; delete it, or regenerate it with DEBLUR_FFTW_PLANNER=measure\n".utf8))
+        }
+    }
+
+    /// Under the lock, after a new plan: writes the wisdom back when plans are being measured.
+    private func saveWisdom() {
+        guard let path = fftwWisdomPath, fftwPlannerFlags != UInt32(FFTW_ESTIMATE),
+              let raw = fftwf_export_wisdom_to_string() else { return }
+        defer { free(raw) }
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try writeAtomically(Data(String(cString: raw).utf8), to: url)
+        } catch {
+            FileHandle.standardError.write(Data("deblur: could not save FFTW wisdom to \(path): \(error.localizedDescription)\n".utf8))
+        }
+    }
 
     /// Once, under the lock: FFTW's threads, with their parallel loops run by `concurrentPerform`
     /// (the pool `parallelFor` uses) instead of FFTW's own pthreads, so the transforms and the
     /// element-wise passes between them share one set of worker threads instead of waking two.
     private func initialiseThreads() {
+        defer { loadWisdom() }   // after the threads: they register solvers, part of wisdom's signature
         guard !threadsInitialised else { return }
         fftwf_init_threads()
         if ProcessInfo.processInfo.environment["DEBLUR_FFTW_OWN_THREADS"] == nil {
@@ -151,6 +213,7 @@ final class PlanCache: @unchecked Sendable {
         guard let rowPlan, let columnPlan else { fatalError("FFTW could not plan the OTF transforms for \(height)×\(width)") }
         let plan = OTFPlan(rowPlan: rowPlan, columnPlan: columnPlan)
         otfPlans[[height, width, rows]] = plan
+        saveWisdom()
         return plan
     }
 
@@ -172,6 +235,7 @@ final class PlanCache: @unchecked Sendable {
         }
         let plan = RealFFT2D(height: height, width: width, forwardPlan: f, inversePlan: i, isMultithreaded: threads > 1)
         plans[height, default: [:]][width] = plan
+        saveWisdom()
         return plan
     }
 }

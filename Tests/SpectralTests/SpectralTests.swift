@@ -90,6 +90,16 @@ struct FFTTests {
         #expect(worst < 2e-5, "max |OTF − DFT| = \(worst)")
     }
 
+    @Test("FFTW wisdom: the planner's own export imports again; text that is not wisdom is refused")
+    func wisdomRoundTrip() {
+        _ = RealFFT2D.plan(height: 12, width: 10)   // threads initialised first: they are part of wisdom's signature
+        let text = FFTWisdom.exportText()
+        #expect(text.hasPrefix("(fftw-3.3"), "\(text.prefix(40))")
+        #expect(FFTWisdom.importText(text))
+        #expect(!FFTWisdom.importText("(not wisdom)"))
+        #expect(!FFTWisdom.importText(String(text.prefix(text.count / 2))))
+    }
+
     @Test("psfToOTF refuses a kernel larger than the grid and multi-channel kernels")
     func otfErrors() {
         #expect(throws: SpectralError.kernelLargerThanImage(kernelHeight: 9, kernelWidth: 9, height: 8, width: 20)) {

@@ -75,7 +75,7 @@ public struct PSF: Sendable, Equatable {
         guard weights.height % 2 == 1, weights.width % 2 == 1 else {
             throw BlurError.psfEvenSize(width: weights.width, height: weights.height)
         }
-        let bad = weights.pixels.filter { !$0.isFinite }.count
+        let bad = weights.nonFiniteCount
         guard bad == 0 else { throw BlurError.psfNonFinite(count: bad) }
         let negative = weights.pixels.filter { $0 < 0 }.count
         guard negative == 0 else { throw BlurError.psfNegative(count: negative, minimum: weights.valueRange.lowerBound) }

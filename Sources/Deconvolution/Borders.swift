@@ -26,6 +26,8 @@ struct WorkingDomain {
     let imageHeight: Int, imageWidth: Int
     let height: Int, width: Int
     let top: Int, left: Int
+    /// The edge taper's weights on this domain (`taper` and `reflect`), made once for all channels.
+    let taper: TaperWeights?
 
     init(imageHeight: Int, imageWidth: Int, psf: PSF, border: BorderHandling) {
         self.border = border
@@ -41,6 +43,7 @@ struct WorkingDomain {
             (height, width, top, left) = (fastFFTSize(imageHeight + psf.height - 1), fastFFTSize(imageWidth + psf.width - 1),
                                           psf.height / 2, psf.width / 2)
         }
+        taper = border == .taper || border == .reflect ? TaperWeights(psf: psf, height: height, width: width) : nil
     }
 
     var count: Int { height * width }
@@ -61,7 +64,7 @@ struct WorkingDomain {
         }
         // Taper the image (`taper`), or the mirror-padded image's own edges so the domain wraps
         // smoothly too (`reflect`).
-        if border == .taper || border == .reflect { taperInPlace(buffer, height: height, width: width, psf: psf, blur: blur) }
+        if let taper { taperInPlace(buffer, weights: taper, blur: blur) }
         return buffer
     }
 
@@ -93,51 +96,64 @@ public func edgeTaper(_ image: Image, psf: PSF) throws -> Image {
         throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height, width: image.width, height: image.height)
     }
     let blur = try CirculantBlur(psf: psf, height: image.height, width: image.width)
+    let weights = TaperWeights(psf: psf, height: image.height, width: image.width)
     let buffer = RealBuffer(count: image.planeSize, zeroed: false)
     var out = image
     out.pixels.withUnsafeMutableBufferPointer { o in
         for c in 0 ..< image.channels {
             let plane = o.baseAddress! + c * image.planeSize
             buffer.pointer.update(from: plane, count: image.planeSize)
-            taperInPlace(buffer, height: image.height, width: image.width, psf: psf, blur: blur)
+            taperInPlace(buffer, weights: weights, blur: blur)
             plane.update(from: buffer.pointer, count: image.planeSize)
         }
     }
     return out
 }
 
-/// `edgeTaper` of one `height × width` plane in place; `blur` is the circulant blur of that size.
-func taperInPlace(_ buffer: RealBuffer, height: Int, width: Int, psf: PSF, blur: CirculantBlur) {
-    func alpha(_ projection: [Double], length n: Int) -> [Float] {
-        // 1 − β: β the circular autocorrelation of the projection over n − 1 samples, max 1.
-        let m = max(1, n - 1)
-        var z = [Double](repeating: 0, count: m)
-        for lag in 0 ..< m {
-            var acc = 0.0
-            for i in 0 ..< projection.count {
-                let j = (i + lag) % m
-                if j < projection.count { acc += projection[i] * projection[j] }
+/// The edge taper's blending weights α = (1 − β_rows)(1 − β_cols)ᵀ for a `height × width` plane,
+/// kept as the two factors.
+struct TaperWeights {
+    let rows: [Float], cols: [Float]
+
+    init(psf: PSF, height: Int, width: Int) {
+        func alpha(_ projection: [Double], length n: Int) -> [Float] {
+            // 1 − β: β the circular autocorrelation of the projection over n − 1 samples, max 1.
+            let m = max(1, n - 1)
+            var z = [Double](repeating: 0, count: m)
+            for lag in 0 ..< m {
+                var acc = 0.0
+                for i in 0 ..< projection.count {
+                    let j = (i + lag) % m
+                    if j < projection.count { acc += projection[i] * projection[j] }
+                }
+                z[lag] = acc
             }
-            z[lag] = acc
+            let peak = z.max() ?? 1
+            var beta = z.map { $0 / peak }
+            beta.append(beta[0])
+            return beta.prefix(n).map { Float(1 - $0) }
         }
-        let peak = z.max() ?? 1
-        var beta = z.map { $0 / peak }
-        beta.append(beta[0])
-        return beta.prefix(n).map { Float(1 - $0) }
-    }
-    var rowProjection = [Double](repeating: 0, count: psf.height)
-    var colProjection = [Double](repeating: 0, count: psf.width)
-    for y in 0 ..< psf.height {
-        for x in 0 ..< psf.width {
-            rowProjection[y] += Double(psf.weights[0, y, x])
-            colProjection[x] += Double(psf.weights[0, y, x])
+        var rowProjection = [Double](repeating: 0, count: psf.height)
+        var colProjection = [Double](repeating: 0, count: psf.width)
+        for y in 0 ..< psf.height {
+            for x in 0 ..< psf.width {
+                rowProjection[y] += Double(psf.weights[0, y, x])
+                colProjection[x] += Double(psf.weights[0, y, x])
+            }
         }
+        rows = alpha(rowProjection, length: height)
+        cols = alpha(colProjection, length: width)
     }
-    let alphaRows = alpha(rowProjection, length: height), alphaCols = alpha(colProjection, length: width)
+}
+
+/// `edgeTaper` of one plane in place: `J = α·I + (1 − α)·(h ⊛ I)`; `blur` is the circulant blur of
+/// the plane's size and `weights` its α.
+func taperInPlace(_ buffer: RealBuffer, weights: TaperWeights, blur: CirculantBlur) {
+    let height = weights.rows.count, width = weights.cols.count
     let blurred = RealBuffer(count: height * width, zeroed: false)
     blur.apply(buffer, into: blurred)
     let o = buffer.pointer, b = blurred.pointer
-    alphaRows.withUnsafeBufferPointer { ar in alphaCols.withUnsafeBufferPointer { ac in
+    weights.rows.withUnsafeBufferPointer { ar in weights.cols.withUnsafeBufferPointer { ac in
         parallelRanges(height, minimumChunk: max(1, (1 << 16) / width)) { rows in
             for y in rows {
                 let ay = ar[y], row = y &* width

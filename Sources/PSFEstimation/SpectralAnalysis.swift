@@ -15,7 +15,7 @@ struct GrayPlane {
 /// Luma of `image`, validated: finite, at least `minimumSide` pixels each way, not flat.
 /// - Throws: `PSFEstimationError.nonFiniteInput`, `.imageTooSmall`, `.flatImage`.
 func validatedGray(_ image: Image, minimumSide: Int) throws -> GrayPlane {
-    let bad = image.pixels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+    let bad = image.nonFiniteCount
     guard bad == 0 else { throw PSFEstimationError.nonFiniteInput(count: bad) }
     guard image.width >= minimumSide, image.height >= minimumSide else {
         throw PSFEstimationError.imageTooSmall(width: image.width, height: image.height, minimum: minimumSide)

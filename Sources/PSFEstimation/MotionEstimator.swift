@@ -13,6 +13,8 @@ import ImageCore
 /// (band-limited interpolation from the spectrum), which is what makes ±2° possible at short
 /// lengths. This is the point form of the Radon analysis of the log spectrum: by the projection–
 /// slice theorem, projecting `log|Y|` along the zero stripes is the cepstrum along the motion line.
+/// The candidates are then fitted to the power spectrum (`MotionSpectrumModel`), last with an
+/// envelope whose amplitude depends on orientation, since photographs' spectra are not isotropic.
 ///
 /// Confidence: the peak's depth in robust standard deviations of the ring-corrected cepstrum
 /// (z), mapped as `1 − exp(−(z − 3)/4)` (0 for z ≤ 3).
@@ -149,6 +151,23 @@ func estimateMotionParameters(_ image: Image, maxLength: Double? = nil) throws -
         let refined = model.refine(length: start.length, angle: start.angle, maxLength: rMax)
         if refined.error < best.error { best = refined }
     }
+    // Final fit with the photograph's envelope allowed to depend on orientation
+    // (`MotionSpectrumModel.error(length:angle:anisotropic:)`), from the isotropic fit and the three
+    // deepest cepstral peaks shorter than 60 px. An isotropic envelope on an anisotropic photograph
+    // (a launch tower, a brick lattice) bends the main lobe: lengths came out 1–1.5 px short.
+    // Measured on the motion sweep of `deblur psf-study` (84 cases): 78.6% → 86.9% within target
+    // at seed 0, 77.4% → 85.7% at seed 1, 77.4% → 81.0% at seed 2; 8, 16 or 24 sectors gave the
+    // same, a ridge twice as strong 83.3%.
+    let isotropicBest = best
+    var anisotropic = model.refine(length: best.length, angle: best.angle, maxLength: rMax, anisotropic: true)
+    for start in candidates.prefix(min(3, cepstralCount)) where start.length < 60 {
+        let refined = model.refine(length: start.length, angle: start.angle, maxLength: rMax, anisotropic: true)
+        if refined.error < anisotropic.error { anisotropic = refined }
+    }
+    if anisotropic.error.isFinite {
+        best = (model.error(length: anisotropic.length, angle: anisotropic.angle), anisotropic.length, anisotropic.angle)
+        if !best.error.isFinite { best = isotropicBest }
+    }
     // Confidence: how far the model beats the no-blur (L = 1) explanation, and the cepstral depth.
     let noBlur = model.error(length: 1, angle: 0)
     let explained = noBlur > 0 ? max(0, 1 - best.error / noBlur) : 0
@@ -158,10 +177,13 @@ func estimateMotionParameters(_ image: Image, maxLength: Double? = nil) throws -
 }
 
 /// The power spectrum (3×3 box-smoothed, over the band where the signal beats the noise) and
-/// the mean squared log error of the linear-motion model `A f^{−α} sinc²(L f·u) + N` against it.
+/// the mean Huber log error of the linear-motion model `A f^{−α} sinc²(L f·u) + N` against it,
+/// with one amplitude A or (`anisotropic`) one per 15° orientation sector.
 struct MotionSpectrumModel {
     var fx: [Double] = [], fy: [Double] = [], f: [Double] = [], logPower: [Double] = []
     var fit: EnvelopeFit
+    /// Orientation sector of every frequency (`orientationSectors` sectors of [0°, 180°)).
+    var sector: [Int] = []
     let noisePower: Double
 
     init(_ spectrum: LogSpectrum) {
@@ -184,6 +206,9 @@ struct MotionSpectrumModel {
                 }
                 fx.append(Double(r) / Double(w))
                 fy.append(Double(spectrum.signedRow(q)) / Double(h))
+                var phi = atan2(fy[fy.count - 1], fx[fx.count - 1])
+                if phi < 0 { phi += Double.pi }
+                sector.append(min(Int(phi / Double.pi * Double(EnvelopeFit.orientationSectors)), EnvelopeFit.orientationSectors - 1))
                 f.append(radius)
                 logPower.append(log(max(sum / count, 1e-30)))
             }
@@ -192,7 +217,10 @@ struct MotionSpectrumModel {
     }
 
     /// Pattern search on (L, θ) with shrinking steps (0.5 px / 2° down to 0.02 px / 0.05°).
-    func refine(length: Double, angle: Double, maxLength: Double) -> (error: Double, length: Double, angle: Double) {
+    func refine(length: Double, angle: Double, maxLength: Double, anisotropic: Bool = false) -> (error: Double, length: Double, angle: Double) {
+        func error(length: Double, angle: Double) -> Double {
+            self.error(length: length, angle: angle, anisotropic: anisotropic)
+        }
         var current = (error: error(length: length, angle: angle), length: length, angle: angle)
         for (dl, da) in [(0.5, 2.0), (0.2, 0.8), (0.1, 0.3), (0.05, 0.1), (0.02, 0.05)] {
             for _ in 0 ..< 6 {
@@ -216,7 +244,9 @@ struct MotionSpectrumModel {
         return (current.error, current.length, a)
     }
 
-    func error(length: Double, angle: Double) -> Double {
+    /// The model's error for a motion blur of `length` px at `angle`°; with `anisotropic`, the
+    /// envelope's amplitude may differ by orientation sector (`EnvelopeFit.anisotropicError`).
+    func error(length: Double, angle: Double, anisotropic: Bool = false) -> Double {
         let theta = angle * Double.pi / 180
         let c = cos(theta), s = sin(theta)
         // Kernel along (cos θ, −sin θ) in (column, row) coordinates.
@@ -231,7 +261,7 @@ struct MotionSpectrumModel {
             }
             initialised = f.count
         }
-        return fit.error(transfer: transfer)
+        return anisotropic ? fit.anisotropicError(transfer: transfer, sector: sector) : fit.error(transfer: transfer)
     }
 
 }

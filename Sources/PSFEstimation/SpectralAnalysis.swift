@@ -227,6 +227,14 @@ func leastSquares(columns: [[Double]], target y: [Double], weights: [Double]? = 
             m[a][p] += w * columns[a][i] * y[i]
         }
     }
+    return solveLinearSystem(m)
+}
+
+/// Solves the p × p system held as an augmented p × (p + 1) matrix (Gauss–Jordan elimination
+/// with partial pivoting). Returns nil when singular.
+func solveLinearSystem(_ augmented: [[Double]]) -> [Double]? {
+    var m = augmented
+    let p = m.count
     for col in 0 ..< p {
         var pivot = col
         for r in col + 1 ..< p where abs(m[r][col]) > abs(m[pivot][col]) { pivot = r }

@@ -75,6 +75,20 @@ import Testing
         #expect(estimate.confidence > 0.1)
     }
 
+    /// A soft photograph (dead leaves through a Gaussian "lens" of σ px, then the disk): its
+    /// envelope steepens towards high frequencies, which a pure power law read as a disk of
+    /// 4.3 px instead of 10.2 on the first case; the steepening envelope keeps all three within 0.5 px.
+    @Test(arguments: [(1.6, 10.2, UInt64(22)), (1.2, 7.6, UInt64(22)), (1.2, 4.3, UInt64(21))])
+    func defocusOnSoftImage(lensSigma: Double, radius: Double, seed: UInt64) throws {
+        let psf = try PSF.disk(radius: radius), lens = try PSF.gaussian(sigma: lensSigma)
+        let pad = psf.width + lens.width
+        let source = deadLeaves(width: 256 + pad, height: 256 + pad, seed: seed)
+        let soft = try degrade(source, psf: lens, options: DegradationOptions(noiseSigma: 0, quantize: false), seed: seed).blurred
+        let data = try degrade(soft, psf: psf, options: DegradationOptions(noiseSigma: 0.01), seed: seed)
+        let r = try #require(try estimatePSF(data.blurred, model: .defocus).radius)
+        #expect(abs(r - radius) <= 0.5, "radius \(r) vs \(radius)")
+    }
+
     @Test(arguments: [(1.5, UInt64(7)), (3.0, UInt64(8))])
     func gaussianRecoversSigma(sigma: Double, seed: UInt64) throws {
         let data = try blurredCase(try PSF.gaussian(sigma: sigma), side: 192, seed: seed)

@@ -138,23 +138,27 @@ struct EnvelopeFit {
     /// The loss with envelope `log E = a + α x + β x²` (x = −log f), or nil when the fit wants
     /// β > 0 (an envelope flattening towards high frequencies) or is singular.
     private func curvedError(transfer: [Double]) -> Double? {
-        // Normal equations of target = a + α x + β x² on the frequencies where T > 0.1.
-        var m = [[Double]](repeating: [Double](repeating: 0, count: 4), count: 3)
-        var used = 0
+        // Normal equations of target = a + α x + β x² on the frequencies where T > 0.1:
+        // sums of x⁰…x⁴ and of x⁰…x² · target.
+        var xPower = [Double](repeating: 0, count: 5), xTarget = [Double](repeating: 0, count: 3)
         for i in 0 ..< count where transfer[i] > 0.1 && logSignal[i] > -.infinity {
             let x = -logFrequency[i], target = logSignal[i] - log(transfer[i])
-            let basis = [1, x, x * x]
-            for a in 0 ..< 3 {
-                for b in 0 ..< 3 { m[a][b] += basis[a] * basis[b] }
-                m[a][3] += basis[a] * target
+            var power = 1.0
+            for j in 0 ..< 5 {
+                xPower[j] += power
+                if j < 3 { xTarget[j] += power * target }
+                power *= x
             }
-            used += 1
         }
-        guard used >= 4, let p = solveLinearSystem(m), p[2] <= 0 else { return nil }
+        let m: [[Double]] = (0 ..< 3).map { (row: Int) -> [Double] in
+            [xPower[row], xPower[row + 1], xPower[row + 2], xTarget[row]]
+        }
+        guard xPower[0] >= 4, let p = solveLinearSystem(m), p[2] <= 0 else { return nil }
         var loss = 0.0
         for i in 0 ..< count {
             let x = -logFrequency[i]
-            let d = logPower[i] - log(exp(p[0] + p[1] * x + p[2] * x * x) * transfer[i] + noisePower)
+            let logEnvelope: Double = p[0] + p[1] * x + p[2] * x * x
+            let d = logPower[i] - log(exp(logEnvelope) * transfer[i] + noisePower)
             loss += EnvelopeFit.huber(d)
         }
         return loss / Double(count)

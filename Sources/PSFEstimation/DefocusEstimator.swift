@@ -111,28 +111,30 @@ struct EnvelopeFit {
         precondition(transfer.count == count, "transfer has \(transfer.count) values for \(count) frequencies")
         if steepening, let loss = curvedError(transfer: transfer) { return loss }
         return logFrequency.withUnsafeBufferPointer { lf in
-            logPower.withUnsafeBufferPointer { y in
-                logSignal.withUnsafeBufferPointer { ls in
-                    transfer.withUnsafeBufferPointer { t in
-                        // Normal equations of target = a + b·(−log f).
-                        var n = 0.0, sx = 0.0, sxx = 0.0, sy = 0.0, sxy = 0.0
-                        for i in 0 ..< count where t[i] > 0.1 && ls[i] > -.infinity {
-                            let x = -lf[i], target = ls[i] - log(t[i])
-                            n += 1; sx += x; sxx += x * x; sy += target; sxy += x * target
-                        }
-                        let det = n * sxx - sx * sx
-                        guard n >= 3, abs(det) > 1e-12 else { return .infinity }
-                        let b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n
-                        var loss = 0.0
-                        for i in 0 ..< count {
-                            let d = y[i] - log(exp(a - b * lf[i]) * t[i] + noisePower)
-                            loss += EnvelopeFit.huber(d)
-                        }
-                        return loss / Double(count)
+            logSignal.withUnsafeBufferPointer { ls in
+                transfer.withUnsafeBufferPointer { t in
+                    // Normal equations of target = a + b·(−log f).
+                    var n = 0.0, sx = 0.0, sxx = 0.0, sy = 0.0, sxy = 0.0
+                    for i in 0 ..< count where t[i] > 0.1 && ls[i] > -.infinity {
+                        let x = -lf[i], target = ls[i] - log(t[i])
+                        n += 1; sx += x; sxx += x * x; sy += target; sxy += x * target
                     }
+                    let det = n * sxx - sx * sx
+                    guard n >= 3, abs(det) > 1e-12 else { return .infinity }
+                    let b = (n * sxy - sx * sy) / det, a = (sy - b * sx) / n
+                    return meanLoss(transfer: transfer) { i in a - b * lf[i] }
                 }
             }
         }
+    }
+
+    /// Mean Huber loss of the log error of `exp(logEnvelope(i)) · T + N` against the observed log power.
+    @inline(__always) private func meanLoss(transfer: [Double], logEnvelope: (Int) -> Double) -> Double {
+        var loss = 0.0
+        for i in 0 ..< count {
+            loss += EnvelopeFit.huber(logPower[i] - log(exp(logEnvelope(i)) * transfer[i] + noisePower))
+        }
+        return loss / Double(count)
     }
 
     /// The loss with envelope `log E = a + α x + β x²` (x = −log f), or nil when the fit wants
@@ -154,14 +156,10 @@ struct EnvelopeFit {
             [xPower[row], xPower[row + 1], xPower[row + 2], xTarget[row]]
         }
         guard xPower[0] >= 4, let p = solveLinearSystem(m), p[2] <= 0 else { return nil }
-        var loss = 0.0
-        for i in 0 ..< count {
+        return meanLoss(transfer: transfer) { i in
             let x = -logFrequency[i]
-            let logEnvelope: Double = p[0] + p[1] * x + p[2] * x * x
-            let d = logPower[i] - log(exp(logEnvelope) * transfer[i] + noisePower)
-            loss += EnvelopeFit.huber(d)
+            return p[0] + p[1] * x + p[2] * x * x
         }
-        return loss / Double(count)
     }
 
     /// Orientation sectors of `anisotropicError` (15° each).
@@ -199,12 +197,6 @@ struct EnvelopeFit {
         for s in 0 ..< k { m[2 + s][0] = m[0][2 + s]; m[2 + s][1] = m[1][2 + s] }
         guard let solution = solveLinearSystem(m) else { return .infinity }
         let a = solution[0], alpha = solution[1]
-        var loss = 0.0
-        for i in 0 ..< count {
-            let logA = a + solution[2 + sector[i]]
-            let d = logPower[i] - log(exp(logA - alpha * logFrequency[i]) * transfer[i] + noisePower)
-            loss += EnvelopeFit.huber(d)
-        }
-        return loss / Double(count)
+        return meanLoss(transfer: transfer) { i in a + solution[2 + sector[i]] - alpha * logFrequency[i] }
     }
 }

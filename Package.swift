@@ -1,12 +1,17 @@
 // swift-tools-version: 6.0
 // Deblur Workbench — classical deconvolution and learned CNNs, scored honestly.
 // Targets and their one-way dependencies are described in README.md ("Layout").
+import Foundation
 import PackageDescription
 
 /// Hot numeric modules are compiled with exclusivity checks off in every configuration;
 /// bounds and overflow checks stay on except where a kernel opts out with `&+`/unsafe buffers.
+/// They are also compiled for the building machine's own CPU (`-target-cpu native`, as `-march=native`):
+/// the tool is built from source where it runs, and the baseline x86-64 target has no AVX or FMA, so
+/// SIMD8/SIMD16 code would run as SSE pairs. Set DEBLUR_PORTABLE_BUILD=1 for a binary to copy elsewhere.
+let nativeCPU = ProcessInfo.processInfo.environment["DEBLUR_PORTABLE_BUILD"].map { $0.isEmpty || $0 == "0" } ?? true
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"] + (nativeCPU ? ["-target-cpu", "native"] : [])),
 ]
 
 let package = Package(

@@ -135,6 +135,12 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
         }
         dInput = nil
     }
+    var dWeight = dWeight
+    if let target = dWeight, isWinogradConvolution(g) && useWinograd {
+        winogradConv2dWeightGradient(input: input, dOutput: dOutput, dWeight: target, geometry: g, accumulate: accumulate,
+                                     parallelOverBatch: parallelOverBatch)
+        dWeight = nil
+    }
     if dInput == nil && dWeight == nil { return }
     let groupChannels = g.inputChannels / g.groups, m = g.outputChannels / g.groups
     let k = g.patchSize, plane = g.outputPlane, ow = g.outputWidth

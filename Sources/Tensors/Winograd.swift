@@ -44,9 +44,8 @@ public func winogradConv2dForward(input: UnsafePointer<Float>, weight: UnsafePoi
                                   output: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
                                   activation: Activation = .identity, parallelOverBatch: Bool = true) {
     precondition(isWinogradConvolution(g), "winogradConv2dForward needs a 3×3 stride-1 single-group geometry: \(g)")
-    let c = g.inputChannels, oc = g.outputChannels, h = g.inputHeight, w = g.inputWidth
-    let oh = g.outputHeight, ow = g.outputWidth, py = g.paddingY, px = g.paddingX
-    let tilesY = (oh + 1) / 2, tilesX = (ow + 1) / 2
+    let c = g.inputChannels, oc = g.outputChannels
+    let oh = g.outputHeight, ow = g.outputWidth, tilesX = (ow + 1) / 2
     // Weight transform U_ξ = G g Gᵀ, laid out (16, OC, C).
     let u = TensorStorage(uninitializedCount: 16 * oc * c)
     for o in 0 ..< oc {
@@ -68,94 +67,270 @@ public func winogradConv2dForward(input: UnsafePointer<Float>, weight: UnsafePoi
             }
         }
     }
-    let bandTileRows = max(1, min(tilesY, winogradBandFloats / max(1, 16 * (c + oc) * tilesX)))
-    let bands = (tilesY + bandTileRows - 1) / bandTileRows
-    let maxTiles = bandTileRows * tilesX
-    let workers = parallelOverBatch ? workerThreadCount : 1
-    let scratch = TensorStorage(uninitializedCount: workers * 16 * (c + oc) * maxTiles)
-    BLASThreads.run(g.batch * bands, parallelOverBatch: parallelOverBatch) { worker, item in
-        let n = item / bands, band = item % bands
-        let ty0 = band * bandTileRows, ty1 = min(tilesY, ty0 + bandTileRows), tiles = (ty1 - ty0) * tilesX
-        let v = scratch.pointer + worker &* 16 &* (c + oc) &* maxTiles, m = v + 16 &* c &* maxTiles
-        let image = input + n &* g.inputImageSize
+    let layout = WinogradBands(g, extraPerWorker: 0, parallelOverBatch: parallelOverBatch)
+    let maxTiles = layout.maxTiles, vStride = layout.vStride, mStride = layout.mStride
+    BLASThreads.run(g.batch * layout.bands, parallelOverBatch: parallelOverBatch) { worker, item in
+        let (n, ty0, ty1) = layout.item(item)
+        let tiles = (ty1 - ty0) * tilesX
+        let (v, m, padded) = layout.scratch(worker)
         // Input transform: V_ξ[ch, t] = (Bᵀ d B)_ξ.
-        for ch in 0 ..< c {
-            winogradInputTransform(plane: image + ch &* h &* w, height: h, width: w, paddingY: py, paddingX: px,
-                                   tileRows: ty0 ..< ty1, tilesX: tilesX, v: v + ch &* maxTiles, stride: c &* maxTiles)
-        }
+        layout.transformInput(input + n &* g.inputImageSize, tileRows: ty0 ..< ty1, v: v, padded: padded)
         // 16 products M_ξ (OC × tiles) = U_ξ (OC × C) · V_ξ (C × tiles).
         for xi in 0 ..< 16 {
-            sgemm(m: oc, n: tiles, k: c, a: u.pointer + xi &* oc &* c, lda: c, b: v + xi &* c &* maxTiles, ldb: maxTiles,
-                  c: m + xi &* oc &* maxTiles, ldc: maxTiles)
+            sgemm(m: oc, n: tiles, k: c, a: u.pointer + xi &* oc &* c, lda: c, b: v + xi &* vStride, ldb: maxTiles,
+                  c: m + xi &* mStride, ldc: maxTiles)
         }
         // Output transform Y = Aᵀ M A, bias, activation, clipped to the image.
         let out = output + n &* g.outputImageSize
         for o in 0 ..< oc {
-            winogradOutputTransform(m: m + o &* maxTiles, stride: oc &* maxTiles, plane: out + o &* oh &* ow,
+            winogradOutputTransform(m: m + o &* maxTiles, stride: mStride, plane: out + o &* oh &* ow,
                                     height: oh, width: ow, tileRows: ty0 ..< ty1, tilesX: tilesX,
                                     bias: bias?[o] ?? 0, activation: activation)
         }
     }
 }
 
+/// How a Winograd layer's work is cut: items are (image, band of tile rows); a band's transformed
+/// input V (16 × C × tiles) and products M (16 × OC × tiles) stay under `winogradBandFloats`. Each
+/// worker owns V, M, a padded copy of the band's input rows and `extraPerWorker` further floats.
+struct WinogradBands {
+    let g: Conv2dGeometry
+    let tilesY: Int, tilesX: Int, bandTileRows: Int, bands: Int, maxTiles: Int
+    /// The 16 ξ-planes of V and of M are one cache line further apart than their size: at power-of-two
+    /// sizes (32 channels × 128 tiles = 16 KiB) the transforms' 16 streams would all map to one L1 set.
+    let vStride: Int, mStride: Int
+    let paddedCount: Int, extraPerWorker: Int, perWorker: Int
+    let storage: TensorStorage
+
+    init(_ g: Conv2dGeometry, extraPerWorker: Int, parallelOverBatch: Bool) {
+        self.g = g
+        tilesY = (g.outputHeight + 1) / 2
+        tilesX = (g.outputWidth + 1) / 2
+        bandTileRows = max(1, min(tilesY, winogradBandFloats / max(1, 16 * (g.inputChannels + g.outputChannels) * tilesX)))
+        bands = (tilesY + bandTileRows - 1) / bandTileRows
+        maxTiles = bandTileRows * tilesX
+        vStride = g.inputChannels * maxTiles + 16
+        mStride = g.outputChannels * maxTiles + 16
+        paddedCount = (2 * bandTileRows + 2) * (2 * tilesX + 2)
+        self.extraPerWorker = extraPerWorker
+        perWorker = 16 * (vStride + mStride) + paddedCount + extraPerWorker
+        storage = TensorStorage(uninitializedCount: (parallelOverBatch ? workerThreadCount : 1) * perWorker)
+    }
+
+    /// Image and tile rows of work item `item`.
+    func item(_ item: Int) -> (image: Int, firstTileRow: Int, endTileRow: Int) {
+        let band = item % bands, ty0 = band * bandTileRows
+        return (item / bands, ty0, min(tilesY, ty0 + bandTileRows))
+    }
+
+    func scratch(_ worker: Int) -> (v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+        let v = storage.pointer + worker &* perWorker, m = v + 16 &* vStride
+        return (v, m, m + 16 &* mStride)
+    }
+
+    /// The worker's `extraPerWorker` floats.
+    func extra(_ worker: Int) -> UnsafeMutablePointer<Float> { scratch(worker).padded + paddedCount }
+
+    /// V_ξ[ch, t] = (Bᵀ d B)_ξ for every input channel of one image.
+    func transformInput(_ image: UnsafePointer<Float>, tileRows: Range<Int>, v: UnsafeMutablePointer<Float>,
+                        padded: UnsafeMutablePointer<Float>) {
+        let h = g.inputHeight, w = g.inputWidth
+        for ch in 0 ..< g.inputChannels {
+            winogradInputTransform(plane: image + ch &* h &* w, height: h, width: w, paddingY: g.paddingY, paddingX: g.paddingX,
+                                   tileRows: tileRows, tilesX: tilesX, v: v + ch &* maxTiles, stride: vStride, padded: padded)
+        }
+    }
+}
+
+/// Weight gradient of a 3×3 stride-1 convolution by Winograd F(2×2, 3×3): with V = Bᵀ d B the input
+/// tiles (as in the forward pass) and dM = A dY Aᵀ the output-gradient tiles (zero beyond the image),
+///
+///     dU_ξ (OC, C) = Σ over images and tiles of dM_ξ (OC × tiles) · V_ξᵀ (tiles × C)     16 sgemm per band
+///     dW[o, c]     = Gᵀ dU[o, c] G                                                        once per call
+///
+/// 2.25× fewer multiplies than im2col's dOutput · columnsᵀ and no 9× column matrix.
+///
+///     input (N, C, H, W), dOutput (N, OC, OH, OW) -> dWeight (OC, C, 3, 3), overwritten or (`accumulate`) added to
+public func winogradConv2dWeightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                                         dWeight: UnsafeMutablePointer<Float>, geometry g: Conv2dGeometry,
+                                         accumulate: Bool = false, parallelOverBatch: Bool = true) {
+    precondition(isWinogradConvolution(g), "winogradConv2dWeightGradient needs a 3×3 stride-1 single-group geometry: \(g)")
+    let c = g.inputChannels, oc = g.outputChannels, oh = g.outputHeight, ow = g.outputWidth
+    let uCount = 16 * oc * c
+    // Each worker sums its dU_ξ (16, OC, C) in its extra scratch; the sums are added at the end.
+    let layout = WinogradBands(g, extraPerWorker: uCount, parallelOverBatch: parallelOverBatch)
+    let workers = min(g.batch * layout.bands, parallelOverBatch ? workerThreadCount : 1)
+    for worker in 0 ..< workers { layout.extra(worker).update(repeating: 0, count: uCount) }
+    let maxTiles = layout.maxTiles, tilesX = layout.tilesX
+    BLASThreads.run(g.batch * layout.bands, parallelOverBatch: parallelOverBatch) { worker, item in
+        let (n, ty0, ty1) = layout.item(item)
+        let tiles = (ty1 - ty0) * tilesX
+        let (v, dm, padded) = layout.scratch(worker)
+        layout.transformInput(input + n &* g.inputImageSize, tileRows: ty0 ..< ty1, v: v, padded: padded)
+        let dOut = dOutput + n &* g.outputImageSize
+        for o in 0 ..< oc {
+            winogradOutputGradientTransform(plane: dOut + o &* oh &* ow, height: oh, width: ow, tileRows: ty0 ..< ty1,
+                                            tilesX: tilesX, dm: dm + o &* maxTiles, stride: layout.mStride)
+        }
+        let du = layout.extra(worker)
+        for xi in 0 ..< 16 {
+            sgemm(transposeB: true, m: oc, n: c, k: tiles, a: dm + xi &* layout.mStride, lda: maxTiles,
+                  b: v + xi &* layout.vStride, ldb: maxTiles, beta: 1, c: du + xi &* oc &* c, ldc: c)
+        }
+    }
+    let du = layout.extra(0)
+    for worker in 1 ..< max(1, workers) {
+        let other = layout.extra(worker)
+        for i in 0 ..< uCount { du[i] += other[i] }
+    }
+    // dW = Gᵀ dU G with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: row i of Gᵀ X is (x0 + ½(x1 + x2), ½(x1 − x2), ½(x1 + x2) + x3).
+    let step = oc * c
+    for o in 0 ..< oc {
+        for ch in 0 ..< c {
+            // x_i[j] = dU_{4i+j}[o, ch]
+            let e = du + (o &* c &+ ch)
+            func row(_ i: Int) -> SIMD4<Float> {
+                SIMD4(e[4 &* i &* step], e[(4 &* i &+ 1) &* step], e[(4 &* i &+ 2) &* step], e[(4 &* i &+ 3) &* step])
+            }
+            let x = (row(0), row(1), row(2), row(3))
+            // Gᵀ X (3×4), then each row times G (4 -> 3).
+            let rows = (x.0 + 0.5 * (x.1 + x.2), 0.5 * (x.1 - x.2), 0.5 * (x.1 + x.2) + x.3)
+            let k = dWeight + (o &* c &+ ch) &* 9
+            for i in 0 ..< 3 {
+                let r = i == 0 ? rows.0 : i == 1 ? rows.1 : rows.2
+                let values = (r[0] + 0.5 * (r[1] + r[2]), 0.5 * (r[1] - r[2]), 0.5 * (r[1] + r[2]) + r[3])
+                if accumulate {
+                    k[3 &* i] += values.0; k[3 &* i &+ 1] += values.1; k[3 &* i &+ 2] += values.2
+                } else {
+                    k[3 &* i] = values.0; k[3 &* i &+ 1] = values.1; k[3 &* i &+ 2] = values.2
+                }
+            }
+        }
+    }
+}
+
+/// A dY Aᵀ for the tiles of one output-gradient channel, A = [1 0; 1 1; 1 −1; 0 −1]: tile (ty, tx)
+/// reads dY rows 2ty, 2ty + 1 and columns 2tx, 2tx + 1 (zero beyond the image) and writes its 16
+/// values to `dm[ξ·stride + t]`. Eight neighbouring tiles at once inside the image.
+private func winogradOutputGradientTransform(plane: UnsafePointer<Float>, height oh: Int, width ow: Int, tileRows: Range<Int>,
+                                             tilesX: Int, dm: UnsafeMutablePointer<Float>, stride: Int) {
+    for ty in tileRows {
+        let y = 2 &* ty, base = dm + (ty &- tileRows.lowerBound) &* tilesX
+        let twoRows = y &+ 1 < oh
+        var tx = 0
+        while tx < tilesX {
+            let x = 2 &* tx
+            if twoRows && tx &+ 8 <= tilesX && x &+ 16 <= ow {
+                let a = load16(plane + (y &* ow &+ x)), b = load16(plane + ((y &+ 1) &* ow &+ x))
+                // Row a of the tiles: (u, v) = (even, odd) columns; A·dY rows, then times Aᵀ.
+                let u0 = a.evenHalf, v0 = a.oddHalf, u1 = b.evenHalf, v1 = b.oddHalf
+                let rowU = (u0, u0 + u1, u0 - u1, -u1), rowV = (v0, v0 + v1, v0 - v1, -v1)
+                let q = base + tx
+                storeGradientRow(rowU.0, rowV.0, q, stride)
+                storeGradientRow(rowU.1, rowV.1, q + 4 &* stride, stride)
+                storeGradientRow(rowU.2, rowV.2, q + 8 &* stride, stride)
+                storeGradientRow(rowU.3, rowV.3, q + 12 &* stride, stride)
+                tx &+= 8
+            } else {
+                let p = plane + (y &* ow &+ x)
+                let d00 = p[0], d01 = x &+ 1 < ow ? p[1] : 0
+                let d10 = twoRows ? p[ow] : 0, d11 = twoRows && x &+ 1 < ow ? p[ow &+ 1] : 0
+                let u = SIMD4<Float>(d00, d00 + d10, d00 - d10, -d10), v = SIMD4<Float>(d01, d01 + d11, d01 - d11, -d11)
+                let q = base + tx
+                for i in 0 ..< 4 {
+                    let r = q + 4 &* i &* stride
+                    r[0] = u[i]; r[stride] = u[i] + v[i]; r[2 &* stride] = u[i] - v[i]; r[3 &* stride] = -v[i]
+                }
+                tx &+= 1
+            }
+        }
+    }
+}
+
+/// One row (u, v) of A·dY times Aᵀ for eight tiles: (u, u + v, u − v, −v), written `stride` apart.
 @inline(__always)
-private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
-/// One row of Bᵀd times B for four tiles at once (lanes = tiles).
-@inline(__always)
-private func storeTransformedRows(_ r: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>),
-                                  _ q: UnsafeMutablePointer<Float>, _ stride: Int) {
-    store4(r.0 - r.2, q)
-    store4(r.1 + r.2, q + stride)
-    store4(r.2 - r.1, q + 2 &* stride)
-    store4(r.1 - r.3, q + 3 &* stride)
+private func storeGradientRow(_ u: SIMD8<Float>, _ v: SIMD8<Float>, _ q: UnsafeMutablePointer<Float>, _ stride: Int) {
+    store8(u, q)
+    store8(u + v, q + stride)
+    store8(u - v, q + 2 &* stride)
+    store8(-v, q + 3 &* stride)
 }
 
 @inline(__always)
-private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self) }
+private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+/// One row of Bᵀd times B for eight tiles at once (lanes = tiles).
+@inline(__always)
+private func storeTransformedRows(_ r: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+                                  _ q: UnsafeMutablePointer<Float>, _ stride: Int) {
+    store8(r.0 - r.2, q)
+    store8(r.1 + r.2, q + stride)
+    store8(r.2 - r.1, q + 2 &* stride)
+    store8(r.1 - r.3, q + 3 &* stride)
+}
+
+@inline(__always)
+private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self) }
 
 /// Bᵀ d B for the tiles of one channel plane: tile (ty, tx) reads input rows 2ty − py … +3 and
 /// columns 2tx − px … +3 (zero outside) and writes its 16 values to `v[ξ·stride + t]`, t counting
-/// tiles from the first of `tileRows`. Inside the image four neighbouring tiles are transformed at
-/// once (lanes = tiles; two 8-wide loads per input row, split into even and odd columns).
+/// tiles from the first of `tileRows`. The band's input rows are first copied into `padded` with
+/// their zero border (rows 2·tileRows.count + 2, columns 2·tilesX + 2), so every tile reads in
+/// bounds; eight neighbouring tiles are then transformed at once (lanes = tiles; two 16-wide loads
+/// per input row, split into even and odd columns), the last group of a row overlapping the one
+/// before it when tilesX is not a multiple of 8.
 private func winogradInputTransform(plane: UnsafePointer<Float>, height h: Int, width w: Int, paddingY py: Int, paddingX px: Int,
-                                    tileRows: Range<Int>, tilesX: Int, v: UnsafeMutablePointer<Float>, stride: Int) {
+                                    tileRows: Range<Int>, tilesX: Int, v: UnsafeMutablePointer<Float>, stride: Int,
+                                    padded: UnsafeMutablePointer<Float>) {
+    let pw = 2 &* tilesX &+ 2, rows = 2 &* tileRows.count &+ 2, firstRow = 2 &* tileRows.lowerBound &- py
+    // Rows are short (tens of floats), so an inline copy beats a memmove call per row.
+    let x0 = min(px, pw), x1 = max(x0, min(pw, w &+ px))  // padded column j holds image column j − px
+    for r in 0 ..< rows {
+        let dst = padded + r &* pw, y = firstRow &+ r
+        guard y >= 0 && y < h else { for j in 0 ..< pw { dst[j] = 0 }; continue }
+        for j in 0 ..< x0 { dst[j] = 0 }
+        let src = plane + (y &* w &- px)
+        var j = x0
+        while j &+ 16 <= x1 {
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: load16(src + j), as: SIMD16<Float>.self)
+            j &+= 16
+        }
+        while j < x1 { dst[j] = src[j]; j &+= 1 }
+        for j in x1 ..< pw { dst[j] = 0 }
+    }
     for ty in tileRows {
-        let y0 = 2 &* ty &- py, rowInside = y0 >= 0 && y0 &+ 4 <= h
+        let p0 = padded + 2 &* (ty &- tileRows.lowerBound) &* pw
         let rowBase = v + (ty &- tileRows.lowerBound) &* tilesX
-        var tx = 0
-        while tx < tilesX {
-            let x0 = 2 &* tx &- px
-            if rowInside && tx &+ 4 <= tilesX && x0 >= 0 && x0 &+ 10 <= w {
-                let p = plane + (y0 &* w &+ x0)
-                // d[i][j] for four tiles: column 2·lane + j of input row i.
-                let a0 = load8(p), b0 = load8(p + 2), a1 = load8(p + w), b1 = load8(p + (w &+ 2))
-                let a2 = load8(p + 2 &* w), b2 = load8(p + (2 &* w &+ 2)), a3 = load8(p + 3 &* w), b3 = load8(p + (3 &* w &+ 2))
-                // Bᵀ d (rows), element-wise over the four columns j.
+        if tilesX >= 8 {
+            var tx = 0
+            while tx < tilesX {
+                let t = min(tx, tilesX &- 8), p = p0 + 2 &* t
+                // d[i][j] for eight tiles: column 2·lane + j of padded row i.
+                let a0 = load16(p), b0 = load16(p + 2), a1 = load16(p + pw), b1 = load16(p + (pw &+ 2))
+                let a2 = load16(p + 2 &* pw), b2 = load16(p + (2 &* pw &+ 2))
+                let a3 = load16(p + 3 &* pw), b3 = load16(p + (3 &* pw &+ 2))
+                // Bᵀ d (rows), element-wise over the four columns j, then each row times B.
                 let r0 = (a0.evenHalf - a2.evenHalf, a0.oddHalf - a2.oddHalf, b0.evenHalf - b2.evenHalf, b0.oddHalf - b2.oddHalf)
                 let r1 = (a1.evenHalf + a2.evenHalf, a1.oddHalf + a2.oddHalf, b1.evenHalf + b2.evenHalf, b1.oddHalf + b2.oddHalf)
                 let r2 = (a2.evenHalf - a1.evenHalf, a2.oddHalf - a1.oddHalf, b2.evenHalf - b1.evenHalf, b2.oddHalf - b1.oddHalf)
                 let r3 = (a1.evenHalf - a3.evenHalf, a1.oddHalf - a3.oddHalf, b1.evenHalf - b3.evenHalf, b1.oddHalf - b3.oddHalf)
-                let q = rowBase + tx
+                let q = rowBase + t
                 storeTransformedRows(r0, q, stride)
                 storeTransformedRows(r1, q + 4 &* stride, stride)
                 storeTransformedRows(r2, q + 8 &* stride, stride)
                 storeTransformedRows(r3, q + 12 &* stride, stride)
-                tx &+= 4
-            } else {
-                func row(_ r: Int) -> SIMD4<Float> {
-                    let y = y0 &+ r
-                    guard y >= 0 && y < h else { return SIMD4<Float>() }
-                    var out = SIMD4<Float>()
-                    for j in 0 ..< 4 where x0 &+ j >= 0 && x0 &+ j < w { out[j] = plane[y &* w &+ x0 &+ j] }
-                    return out
-                }
-                let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
+                tx = t &+ 8
+            }
+        } else {
+            for tx in 0 ..< tilesX {
+                let p = p0 + 2 &* tx
+                let d0 = load4(p), d1 = load4(p + pw), d2 = load4(p + 2 &* pw), d3 = load4(p + 3 &* pw)
                 let base = rowBase + tx
                 storeTransformedRow(d0 - d2, base, stride)
                 storeTransformedRow(d1 + d2, base + 4 &* stride, stride)
                 storeTransformedRow(d2 - d1, base + 8 &* stride, stride)
                 storeTransformedRow(d1 - d3, base + 12 &* stride, stride)
-                tx &+= 1
             }
         }
     }

@@ -49,7 +49,8 @@ struct ConvolutionForwardTests {
 
     @Test("Winograd F(2×2, 3×3) layers (3×3, stride 1, ≥ 8 channels) match the naive loops", arguments: [0, 1, 2])
     func winograd(padding: Int) {
-        for (batch, h, w) in [(1, 9, 7), (3, 6, 11), (2, 1, 5), (1, 5, 29)] where h + 2 * padding >= 3 {
+        // 70×140 spans several bands of tile rows (winogradBandFloats); widths give 1-wide and 8-wide tile groups.
+        for (batch, h, w) in [(1, 9, 7), (3, 6, 11), (2, 1, 5), (1, 5, 29), (1, 70, 141)] where h + 2 * padding >= 3 {
             let x = Ref.random([batch, 9, h, w], seed: 52), wt = Ref.random([10, 9, 3, 3], seed: 53), b = Ref.random([10], seed: 54)
             let g = Conv2dGeometry(batch: batch, inputChannels: 9, inputHeight: h, inputWidth: w, outputChannels: 10,
                                    kernelSize: 3, padding: padding)

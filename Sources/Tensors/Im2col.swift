@@ -80,6 +80,39 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
         for i in 0 ..< kh {
             let offY = i &* g.dilationY &- g.paddingY
             let (yStart, yEnd) = validRange(offset: offY, stride: sy, inputExtent: h, outputExtent: oh)
+            if sx == 2 && kw == 3 && g.dilationX == 1 && g.paddingX == 1 {
+                // The three taps of a row in one pass (a stride-2 transposed 3×3 convolution's usual
+                // case): output column 2x takes tap 1 at x, column 2x + 1 takes tap 2 at x and tap 0 at
+                // x + 1, so each output row is read and written once instead of three times.
+                let tap0 = columns + (c &* kh &+ i) &* kw &* ld - r0 &* ow, tap1 = tap0 + ld, tap2 = tap1 + ld
+                let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
+                for y in y0 ..< y1 {
+                    let s0 = tap0 + y &* ow, s1 = tap1 + y &* ow, s2 = tap2 + y &* ow
+                    let dst = plane + (y &* sy &+ offY) &* w
+                    var x = 0
+                    while x &+ 8 <= ow && 2 &* x &+ 16 <= w {
+                        var spread = SIMD16<Float>()
+                        spread.evenHalf = load8(s1 + x)
+                        let next: SIMD8<Float>
+                        if x &+ 9 <= ow {
+                            next = load8(s0 + (x &+ 1))
+                        } else {  // the row's last eight: tap 0 has nothing beyond the row's end
+                            let v = load8(s0 + x)
+                            next = SIMD8(v[1], v[2], v[3], v[4], v[5], v[6], v[7], 0)
+                        }
+                        spread.oddHalf = load8(s2 + x) + next
+                        let target = UnsafeMutableRawPointer(dst + 2 &* x)
+                        target.storeBytes(of: target.loadUnaligned(as: SIMD16<Float>.self) + spread, as: SIMD16<Float>.self)
+                        x &+= 8
+                    }
+                    while x < ow {
+                        if 2 &* x < w { dst[2 &* x] += s1[x] }
+                        if 2 &* x &+ 1 < w { dst[2 &* x &+ 1] += s2[x] + (x &+ 1 < ow ? s0[x &+ 1] : 0) }
+                        x &+= 1
+                    }
+                }
+                continue
+            }
             for j in 0 ..< kw {
                 let row = columns + ((c &* kh &+ i) &* kw &+ j) &* ld - r0 &* ow
                 let offX = j &* g.dilationX &- g.paddingX

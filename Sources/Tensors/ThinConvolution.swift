@@ -11,8 +11,9 @@ import ImageCore
 //   dInput:   a convolution of dOut (≤ 4 channels) with the flipped, transposed weight — an
 //             ordinary im2col convolution with a short patch (`conv2dForward`).
 //
-// Schedule: images on `parallelFor` workers (dynamic), SIMD8 lanes along x inside (mul + add: the
-// baseline x86-64 target has no FMA instruction, and `addingProduct` would call `fmaf` per lane).
+// Schedule: images on `parallelFor` workers (dynamic); forward: two rows × SIMD16 lanes along x,
+// dWeight: SIMD8 lanes (mul + add: a portable build's baseline x86-64 target has no FMA instruction,
+// and `addingProduct` would call `fmaf` per lane).
 
 /// True when `thinConv2dForward` / `thinConv2dBackward` handle this geometry.
 @inlinable
@@ -26,12 +27,17 @@ public func isThinConvolution(_ g: Conv2dGeometry) -> Bool {
 @inline(__always)
 func padForThin(_ image: UnsafePointer<Float>, _ g: Conv2dGeometry, into pad: UnsafeMutablePointer<Float>,
                 paddedHeight hp: Int, paddedWidth wp: Int) {
-    pad.update(repeating: 0, count: g.inputChannels * hp * wp)
+    // Only the border is zeroed: the whole padded image is several MB for a 64-channel 128² layer.
+    let py = g.paddingY, px = g.paddingX, w = g.inputWidth, right = wp - px - w
     for c in 0 ..< g.inputChannels {
+        let channel = pad + c &* hp &* wp
+        channel.update(repeating: 0, count: py &* wp)
+        (channel + (py &+ g.inputHeight) &* wp).update(repeating: 0, count: (hp &- py &- g.inputHeight) &* wp)
         for y in 0 ..< g.inputHeight {
-            let dst = pad + ((c &* hp &+ y &+ g.paddingY) &* wp &+ g.paddingX)
-            let src = image + (c &* g.inputHeight &+ y) &* g.inputWidth
-            dst.update(from: src, count: g.inputWidth)
+            let dst = channel + (y &+ py) &* wp
+            for x in 0 ..< px { dst[x] = 0 }
+            (dst + px).update(from: image + (c &* g.inputHeight &+ y) &* w, count: w)
+            for x in 0 ..< right { dst[px &+ w &+ x] = 0 }
         }
     }
 }
@@ -58,7 +64,7 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
     precondition(isThinConvolution(g), "thinConv2dForward needs ≤ 4 outputs, stride 1, one group: \(g)")
     let oc = g.outputChannels, c = g.inputChannels, kh = g.kernelHeight, kw = g.kernelWidth
     let oh = g.outputHeight, ow = g.outputWidth, plane = g.outputPlane
-    let hp = g.inputHeight + 2 * g.paddingY, wp = (ow + 7) / 8 * 8 + g.dilationX * (kw - 1)
+    let hp = g.inputHeight + 2 * g.paddingY, wp = (ow + 15) / 16 * 16 + g.dilationX * (kw - 1)
     let taps = c * kh * kw
     // Weights repacked as (tap, 4 outputs), zero for missing outputs.
     let packed = TensorStorage(count: taps * 4, repeating: 0)
@@ -66,46 +72,72 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
     let workers = workerThreadCount
     // Items: (image, block of output rows); an image is cut into rows only when images are fewer than workers.
     let blocks = min(oh, (workers + g.batch - 1) / g.batch)
-    let workspace = TensorStorage(uninitializedCount: workers * c * hp * wp)
+    // One spare zero row after the padded image: a block's odd last row is computed as a pair whose
+    // second row (discarded) reads one row further.
+    let perWorker = c * hp * wp + wp
+    let workspace = TensorStorage(uninitializedCount: workers * perWorker)
     BLASThreads.run(g.batch * blocks, parallelOverBatch: true) { worker, item in
         let n = item / blocks, block = item % blocks
-        let pad = workspace.pointer + worker &* c &* hp &* wp
+        let pad = workspace.pointer + worker &* perWorker
         padForThin(input + n &* g.inputImageSize, g, into: pad, paddedHeight: hp, paddedWidth: wp)
+        (pad + c &* hp &* wp).update(repeating: 0, count: wp)
         let out = output + n &* oc &* plane
         let y0 = oh * block / blocks, y1 = oh * (block + 1) / blocks
-        for y in y0 ..< y1 {
+        var y = y0
+        while y < y1 {
             var x = 0
             while x < ow {
-                // Four output channels × 8 pixels in registers; mul + add rather than fused multiply-add,
-                // which the baseline x86-64 target would call as a library function per lane.
-                var a = SIMD8<Float>(), b = SIMD8<Float>(), cc = SIMD8<Float>(), d = SIMD8<Float>()
+                // Four output channels × two rows × 16 pixels in eight registers; mul + add rather than
+                // fused multiply-add (portable builds would call `fmaf` per lane; Zen 4 and recent Intel
+                // cores issue two multiplies and two adds per cycle, so the throughput is the same).
+                var a0 = SIMD16<Float>(), b0 = SIMD16<Float>(), e0 = SIMD16<Float>(), d0 = SIMD16<Float>()
+                var a1 = SIMD16<Float>(), b1 = SIMD16<Float>(), e1 = SIMD16<Float>(), d1 = SIMD16<Float>()
                 var t = 0
                 for ch in 0 ..< c {
                     for i in 0 ..< kh {
                         let row = pad + ((ch &* hp &+ y &+ i &* g.dilationY) &* wp &+ x)
                         for j in 0 ..< kw {
-                            let v = load8(row + j &* g.dilationX)
+                            let v0 = load16(row + j &* g.dilationX), v1 = load16(row + (wp &+ j &* g.dilationX))
                             let w = packed.pointer + t &* 4
-                            a += v * SIMD8<Float>(repeating: w[0])
-                            b += v * SIMD8<Float>(repeating: w[1])
-                            cc += v * SIMD8<Float>(repeating: w[2])
-                            d += v * SIMD8<Float>(repeating: w[3])
+                            let w0 = SIMD16<Float>(repeating: w[0]), w1 = SIMD16<Float>(repeating: w[1])
+                            let w2 = SIMD16<Float>(repeating: w[2]), w3 = SIMD16<Float>(repeating: w[3])
+                            a0 += v0 * w0; a1 += v1 * w0
+                            b0 += v0 * w1; b1 += v1 * w1
+                            e0 += v0 * w2; e1 += v1 * w2
+                            d0 += v0 * w3; d1 += v1 * w3
                             t &+= 1
                         }
                     }
                 }
-                let count = min(8, ow - x), row = out + (y &* ow &+ x)
-                storeStrip(row, a, count)
-                if oc > 1 { storeStrip(row + plane, b, count) }
-                if oc > 2 { storeStrip(row + 2 &* plane, cc, count) }
-                if oc > 3 { storeStrip(row + 3 &* plane, d, count) }
-                x &+= 8
+                let count = min(16, ow - x)
+                func store(_ r: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ e: SIMD16<Float>, _ d: SIMD16<Float>) {
+                    guard y &+ r < y1 else { return }
+                    let row = out + ((y &+ r) &* ow &+ x)
+                    storeStrip16(row, a, count)
+                    if oc > 1 { storeStrip16(row + plane, b, count) }
+                    if oc > 2 { storeStrip16(row + 2 &* plane, e, count) }
+                    if oc > 3 { storeStrip16(row + 3 &* plane, d, count) }
+                }
+                store(0, a0, b0, e0, d0)
+                store(1, a1, b1, e1, d1)
+                x &+= 16
             }
+            y &+= 2
         }
         for o in 0 ..< oc {
             biasActivationForward(out + (o &* plane &+ y0 &* ow), bias: bias.map { $0 + o }, batch: 1, channels: 1,
                                   plane: (y1 - y0) * ow, activation: activation)
         }
+    }
+}
+
+/// Stores the first `count` (≤ 16) lanes of `v`.
+@inline(__always)
+func storeStrip16(_ dst: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>, _ count: Int) {
+    if count == 16 {
+        UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD16<Float>.self)
+    } else {
+        for l in 0 ..< count { dst[l] = v[l] }
     }
 }
 

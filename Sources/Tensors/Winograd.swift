@@ -259,7 +259,7 @@ private func storeGradientRow(_ u: SIMD8<Float>, _ v: SIMD8<Float>, _ q: UnsafeM
 @inline(__always)
 private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
 @inline(__always)
-private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
 /// One row of Bᵀd times B for eight tiles at once (lanes = tiles).
 @inline(__always)
 private func storeTransformedRows(_ r: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),

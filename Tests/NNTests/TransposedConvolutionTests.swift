@@ -29,6 +29,18 @@ struct TransposedConvolutionTests {
         #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
     }
 
+    @Test("k3 s2 p1 on wide inputs (the three-tap col2im pass: 8-wide lanes, tail, odd and even output widths)",
+          arguments: [0, 1])
+    func wideStrideTwo(outputPadding op: Int) {
+        for width in [9, 21, 26] {
+            let x = Ref.random([2, 3, 5, width], seed: 39), w = Ref.random([3, 5, 3, 3], seed: 40), b = Ref.random([5], seed: 41)
+            let expected = Ref.convTranspose2d(x, w, b, stride: 2, padding: 1, outputPadding: op, dilation: 1)
+            let got = convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: op)
+            #expect(got.shape == expected.shape)
+            #expect(Ref.maxError(got, expected) < 1e-5, "width \(width) op \(op)")
+        }
+    }
+
     @Test("Keras-style 'same' doubling: k3 s2 p1 op1 maps 16×16 to 32×32")
     func doubling() {
         let y = convTranspose2d(Ref.random([1, 2, 16, 16], seed: 34), weight: Ref.random([2, 3, 3, 3], seed: 35),
@@ -36,7 +48,7 @@ struct TransposedConvolutionTests {
         #expect(y.shape == [1, 3, 32, 32])
     }
 
-    @Test("adjoint identity ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩ on odd sizes", arguments: [(3, 1, 1, 1), (3, 2, 0, 1), (5, 2, 2, 1), (3, 2, 2, 2), (1, 1, 0, 1)])
+    @Test("adjoint identity ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩ on odd sizes", arguments: [(3, 1, 1, 1), (3, 2, 0, 1), (3, 2, 1, 1), (5, 2, 2, 1), (3, 2, 2, 2), (1, 1, 0, 1)])
     func adjoint(k: Int, s: Int, p: Int, d: Int) {
         let x = Ref.random([2, 3, 9, 7], seed: 36), w = Ref.random([4, 3, k, k], seed: 37)
         let cx = conv2d(x, weight: w, stride: s, padding: p, dilation: d)

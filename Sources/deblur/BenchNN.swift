@@ -17,7 +17,7 @@ struct BenchNN: ParsableCommand {
     @Option(help: "Timed training steps per architecture (after one warm-up step); the median step is reported (0 skips training).")
     var steps = 6
 
-    @Option(help: "Timed inference runs (after one warm-up run); the median is reported.")
+    @Option(help: "Timed inference runs (after one warm-up run); the median is reported (0 skips inference).")
     var runs = 5
 
     @Flag(help: "Print only the JSON summary.")
@@ -28,6 +28,14 @@ struct BenchNN: ParsableCommand {
 
     @Option(help: "Run only one architecture (autoencoder or unet), e.g. for profiling.")
     var only: String?
+
+    func validate() throws {
+        guard steps >= 0 else { throw ValidationError("--steps must be 0 or more, got \(steps)") }
+        guard runs >= 0 else { throw ValidationError("--runs must be 0 or more, got \(runs)") }
+        if let only, only != "autoencoder" && only != "unet" {
+            throw ValidationError("--only must be autoencoder or unet, got '\(only)'")
+        }
+    }
 
     func run() throws {
         let sgemm = Self.sgemmPeak()
@@ -100,8 +108,8 @@ struct BenchNN: ParsableCommand {
         optimizer.zeroGrad()
         TensorStorage.drainRecycled()
         resetPeakMemory()
-        let inferTime = median(runs + 1, skipFirst: true) { _ = model(Variable(inferenceInput)) }
-        let inferMB = peakMemoryMB()
+        let inferTime = runs == 0 ? Double.nan : median(runs + 1, skipFirst: true) { _ = model(Variable(inferenceInput)) }
+        let inferMB = runs == 0 ? Double.nan : peakMemoryMB()
         TensorStorage.drainRecycled()
         let n = Double(batch.shape[0])
         return Result(train: n / stepTime,

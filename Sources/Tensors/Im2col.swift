@@ -69,8 +69,13 @@ public func im2col(image: UnsafePointer<Float>, channels: Int, geometry g: Conv2
 /// The adjoint of `im2col`: columns (channels·KH·KW, R·OW) with row stride `ld`, for output rows
 /// `rows`, are scattered and **added** into image (channels, H, W). Zero the image first for a
 /// plain (non-accumulating) result.
+///
+/// With `overwriteEvenRows` and a 3×3, stride-2, padding-1 geometry (`isThreeTapStrideTwo`), the
+/// image's even rows — which only the middle kernel row reaches, once — are stored instead of added
+/// to, so the caller need zero only the odd rows.
 public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geometry g: Conv2dGeometry,
-                   rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>) {
+                   rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>, overwriteEvenRows: Bool = false) {
+    precondition(!overwriteEvenRows || isThreeTapStrideTwo(g), "col2im: overwriteEvenRows needs a 3×3 stride-2 padding-1 geometry")
     let h = g.inputHeight, w = g.inputWidth, ow = g.outputWidth
     let rows = rows ?? 0 ..< g.outputHeight
     let r0 = rows.lowerBound, oh = rows.upperBound
@@ -86,6 +91,7 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                 // x + 1, so each output row is read and written once instead of three times.
                 let tap0 = columns + (c &* kh &+ i) &* kw &* ld - r0 &* ow, tap1 = tap0 + ld, tap2 = tap1 + ld
                 let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
+                let store = overwriteEvenRows && i == 1
                 for y in y0 ..< y1 {
                     let s0 = tap0 + y &* ow, s1 = tap1 + y &* ow, s2 = tap2 + y &* ow
                     let dst = plane + (y &* sy &+ offY) &* w
@@ -102,12 +108,14 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                         }
                         spread.oddHalf = load8(s2 + x) + next
                         let target = UnsafeMutableRawPointer(dst + 2 &* x)
-                        target.storeBytes(of: target.loadUnaligned(as: SIMD16<Float>.self) + spread, as: SIMD16<Float>.self)
+                        target.storeBytes(of: store ? spread : target.loadUnaligned(as: SIMD16<Float>.self) + spread,
+                                          as: SIMD16<Float>.self)
                         x &+= 8
                     }
                     while x < ow {
-                        if 2 &* x < w { dst[2 &* x] += s1[x] }
-                        if 2 &* x &+ 1 < w { dst[2 &* x &+ 1] += s2[x] + (x &+ 1 < ow ? s0[x &+ 1] : 0) }
+                        let even = s1[x], odd = s2[x] + (x &+ 1 < ow ? s0[x &+ 1] : 0)
+                        if 2 &* x < w { dst[2 &* x] = store ? even : dst[2 &* x] + even }
+                        if 2 &* x &+ 1 < w { dst[2 &* x &+ 1] = store ? odd : dst[2 &* x &+ 1] + odd }
                         x &+= 1
                     }
                 }
@@ -147,4 +155,13 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
             }
         }
     }
+}
+
+/// 3×3 kernel, stride 2, padding 1, no dilation on both axes (the usual "same" downsampling
+/// convolution, whose transposed convolution doubles the size): `col2im` can then overwrite
+/// the even rows (see `overwriteEvenRows`).
+@inlinable
+public func isThreeTapStrideTwo(_ g: Conv2dGeometry) -> Bool {
+    g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 2 && g.strideX == 2 && g.paddingY == 1 && g.paddingX == 1
+        && g.dilationY == 1 && g.dilationX == 1
 }

@@ -40,14 +40,24 @@ public func convTranspose2dForward(input: UnsafePointer<Float>, weight: UnsafePo
         if g.isPointwise {
             sgemm(transposeA: true, m: rows, n: plane, k: m, a: weight + c0 &* taps, lda: k, b: small, ldb: plane, c: big, ldc: plane)
         } else {
-            big.update(repeating: 0, count: (c1 - c0) &* bigPlane)
+            // With a 3×3 stride-2 kernel col2im stores the even rows, so only the odd ones start at zero.
+            let evenRowsStored = isThreeTapStrideTwo(g)
+            if evenRowsStored {
+                let h = g.inputHeight, w = g.inputWidth
+                for c in 0 ..< c1 &- c0 {
+                    for y in stride(from: 1, to: h, by: 2) { (big + (c &* h &+ y) &* w).update(repeating: 0, count: w) }
+                }
+            } else {
+                big.update(repeating: 0, count: (c1 - c0) &* bigPlane)
+            }
             let columns = workspace.pointer + worker &* k &* blockRows &* ow
             var r0 = 0
             while r0 < g.outputHeight {
                 let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
                 sgemm(transposeA: true, m: rows, n: b, k: m, a: weight + c0 &* taps, lda: k, b: small + r0 &* ow, ldb: plane,
                       c: columns, ldc: b)
-                col2im(columns: columns, ld: b, channels: c1 - c0, geometry: g, rows: r0 ..< r1, image: big)
+                col2im(columns: columns, ld: b, channels: c1 - c0, geometry: g, rows: r0 ..< r1, image: big,
+                       overwriteEvenRows: evenRowsStored)
                 r0 = r1
             }
         }

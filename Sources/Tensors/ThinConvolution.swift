@@ -42,16 +42,6 @@ func padForThin(_ image: UnsafePointer<Float>, _ g: Conv2dGeometry, into pad: Un
     }
 }
 
-/// Stores the first `count` (≤ 8) lanes of `v`.
-@inline(__always)
-func storeStrip(_ dst: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>, _ count: Int) {
-    if count == 8 {
-        UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD8<Float>.self)
-    } else {
-        for l in 0 ..< count { dst[l] = v[l] }
-    }
-}
-
 @inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
 
@@ -113,10 +103,10 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
                 func store(_ r: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ e: SIMD16<Float>, _ d: SIMD16<Float>) {
                     guard y &+ r < y1 else { return }
                     let row = out + ((y &+ r) &* ow &+ x)
-                    storeStrip16(row, a, count)
-                    if oc > 1 { storeStrip16(row + plane, b, count) }
-                    if oc > 2 { storeStrip16(row + 2 &* plane, e, count) }
-                    if oc > 3 { storeStrip16(row + 3 &* plane, d, count) }
+                    storeStrip(row, a, count)
+                    if oc > 1 { storeStrip(row + plane, b, count) }
+                    if oc > 2 { storeStrip(row + 2 &* plane, e, count) }
+                    if oc > 3 { storeStrip(row + 3 &* plane, d, count) }
                 }
                 store(0, a0, b0, e0, d0)
                 store(1, a1, b1, e1, d1)
@@ -133,7 +123,7 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
 
 /// Stores the first `count` (≤ 16) lanes of `v`.
 @inline(__always)
-func storeStrip16(_ dst: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>, _ count: Int) {
+func storeStrip(_ dst: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>, _ count: Int) {
     if count == 16 {
         UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD16<Float>.self)
     } else {

@@ -9,10 +9,14 @@ import ImageCore
 //   M_ξ (OC, T) = U_ξ · V_ξ             16 sgemm, one per ξ of the 4×4 transformed tile
 //   Y           = Aᵀ M A                output transform to the 2×2 output tile, then bias + activation
 //
+// The input gradient is the same forward pass with the flipped, transposed weight (Convolution.swift);
+// the weight gradient reuses V: dU_ξ = Σ dM_ξ · V_ξᵀ with dM = A dY Aᵀ, then dW = Gᵀ dU G.
+//
 //   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  Aᵀ = [1 1 1 0; 0 1 −1 −1]
 //
 // Schedule: work items are (image, band of tile rows) taken dynamically by `parallelFor` workers with
 // single-threaded sgemm; a band's transformed input and products stay under `winogradBandFloats`.
+// A band's input rows are first copied with their zero border, so the transform has no edge cases.
 // Accuracy: Float, relative error ~1e-6 against the direct sum (F(2, 3) has small transform constants).
 
 /// Floats of transformed input and products per band (V and M together), per worker: 512 KiB,

@@ -12,7 +12,8 @@ import ImageCore
 // `convolutionWorkspaceFloats`; items are spread as `ConvolutionSchedule` says.
 // Dispatch: layers with ≤ 4 outputs go to the direct kernel (ThinConvolution.swift); 3×3 stride-1
 // layers with ≥ 8 channels each way to Winograd F(2×2, 3×3) (Winograd.swift) for the forward pass,
-// the input gradient and the weight gradient; everything else (strides, dilation, groups, other kernels) is im2col + sgemm.
+// the input gradient and the weight gradient; everything else (strides, dilation, groups, other
+// kernels) is im2col + sgemm.
 
 /// Largest im2col block per worker, in floats (4 MiB; `DEBLUR_IM2COL_FLOATS` overrides): small
 /// enough that a block is still in cache when sgemm packs it (measured on the 512² U-Net: 4 MiB

@@ -12,7 +12,7 @@ import PackageDescription
 let nativeCPU = ProcessInfo.processInfo.environment["DEBLUR_PORTABLE_BUILD"].map { $0.isEmpty || $0 == "0" } ?? true
 let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"] + (nativeCPU ? ["-target-cpu", "native"] : [])),
-]
+] + (nativeCPU ? [.define("DEBLUR_NATIVE_CPU")] : [])
 
 let package = Package(
     name: "DeblurWorkbench",

@@ -46,3 +46,13 @@ public func parallelRanges(_ count: Int, minimumChunk: Int = 1 << 16, threads: I
     if chunks == 1 { body(0 ..< count); return }
     parallelFor(chunks, threads: chunks) { i in body(count * i / chunks ..< count * (i + 1) / chunks) }
 }
+
+/// True when the numeric modules were compiled for the building machine's CPU (`-target-cpu native`,
+/// the default in Package.swift); false for a portable build (`DEBLUR_PORTABLE_BUILD=1`).
+public let builtForNativeCPU: Bool = {
+    #if DEBLUR_NATIVE_CPU
+    return true
+    #else
+    return false
+    #endif
+}()

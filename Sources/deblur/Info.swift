@@ -11,7 +11,11 @@ struct Info: ParsableCommand {
         abstract: "Print the versions of FFTW, OpenBLAS, libpng and libjpeg-turbo, and the thread settings.")
 
     func run() throws {
-        for (name, value) in Info.report() { print("\(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
+        let build = builtForNativeCPU ? "for this machine's CPU (-target-cpu native; DEBLUR_PORTABLE_BUILD=1 for any x86-64)"
+            : "portable (DEBLUR_PORTABLE_BUILD was set: baseline target, no AVX or FMA in Swift code)"
+        for (name, value) in Info.report() + [("numeric modules", build)] {
+            print("\(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)")
+        }
     }
 
     /// Name/value pairs describing the native libraries and threads (also used in report manifests).

@@ -22,21 +22,20 @@ public func isThinConvolution(_ g: Conv2dGeometry) -> Bool {
         && g.kernelHeight * g.kernelWidth > 1
 }
 
-/// Zero-padded copy of one image with `px` columns on the left and room for whole 8-wide strips
-/// on the right: (C, H + 2·py, wp) where `wp = roundUp8(OW) + dx·(KW − 1)`.
+/// Rows `rows` of the zero-padded image (C, H + 2·py, wp) — padded row r holds image row r − py
+/// after `px` zero columns, zero outside the image — written as (C, rowsPerChannel, wp) from row 0.
+/// `wp` leaves room for whole 16- or 8-wide strips on the right.
 @inline(__always)
 func padForThin(_ image: UnsafePointer<Float>, _ g: Conv2dGeometry, into pad: UnsafeMutablePointer<Float>,
-                paddedHeight hp: Int, paddedWidth wp: Int) {
-    // Only the border is zeroed: the whole padded image is several MB for a 64-channel 128² layer.
-    let py = g.paddingY, px = g.paddingX, w = g.inputWidth, right = wp - px - w
+                paddedRows rows: Range<Int>, rowsPerChannel: Int, paddedWidth wp: Int) {
+    let py = g.paddingY, px = g.paddingX, h = g.inputHeight, w = g.inputWidth, right = wp - px - w
     for c in 0 ..< g.inputChannels {
-        let channel = pad + c &* hp &* wp
-        channel.update(repeating: 0, count: py &* wp)
-        (channel + (py &+ g.inputHeight) &* wp).update(repeating: 0, count: (hp &- py &- g.inputHeight) &* wp)
-        for y in 0 ..< g.inputHeight {
-            let dst = channel + (y &+ py) &* wp
+        let channel = pad + c &* rowsPerChannel &* wp, plane = image + c &* h &* w
+        for r in rows {
+            let dst = channel + (r &- rows.lowerBound) &* wp, y = r &- py
+            guard y >= 0 && y < h else { dst.update(repeating: 0, count: wp); continue }
             for x in 0 ..< px { dst[x] = 0 }
-            (dst + px).update(from: image + (c &* g.inputHeight &+ y) &* w, count: w)
+            (dst + px).update(from: plane + y &* w, count: w)
             for x in 0 ..< right { dst[px &+ w &+ x] = 0 }
         }
     }
@@ -54,7 +53,7 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
     precondition(isThinConvolution(g), "thinConv2dForward needs ≤ 4 outputs, stride 1, one group: \(g)")
     let oc = g.outputChannels, c = g.inputChannels, kh = g.kernelHeight, kw = g.kernelWidth
     let oh = g.outputHeight, ow = g.outputWidth, plane = g.outputPlane
-    let hp = g.inputHeight + 2 * g.paddingY, wp = (ow + 15) / 16 * 16 + g.dilationX * (kw - 1)
+    let wp = (ow + 15) / 16 * 16 + g.dilationX * (kw - 1)
     let taps = c * kh * kw
     // Weights repacked as (tap, 4 outputs), zero for missing outputs.
     let packed = TensorStorage(count: taps * 4, repeating: 0)
@@ -62,19 +61,26 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
     let workers = workerThreadCount
     // Items: (image, block of output rows); an image is cut into rows only when images are fewer than workers.
     let blocks = min(oh, (workers + g.batch - 1) / g.batch)
-    // One spare zero row after the padded image: a block's odd last row is computed as a pair whose
-    // second row (discarded) reads one row further.
-    let perWorker = c * hp * wp + wp
+    // Output rows go in bands whose padded input rows (all channels) stay under 512 KiB, so the kernel
+    // reads them from L2 right after they are copied. A band holds one spare row: a block's odd last
+    // row is computed as a pair whose second row (discarded) reads one row further.
+    let halo = 1 + g.dilationY * (kh - 1)
+    let bandRows = max(2, ((1 << 17) / max(1, c * wp) - halo) / 2 * 2)
+    let bandHeight = bandRows + halo
+    let perWorker = c * bandHeight * wp
     let workspace = TensorStorage(uninitializedCount: workers * perWorker)
     BLASThreads.run(g.batch * blocks, parallelOverBatch: true) { worker, item in
         let n = item / blocks, block = item % blocks
         let pad = workspace.pointer + worker &* perWorker
-        padForThin(input + n &* g.inputImageSize, g, into: pad, paddedHeight: hp, paddedWidth: wp)
-        (pad + c &* hp &* wp).update(repeating: 0, count: wp)
         let out = output + n &* oc &* plane
         let y0 = oh * block / blocks, y1 = oh * (block + 1) / blocks
-        var y = y0
+        var y = y0, bandStart = y0
         while y < y1 {
+            if y == bandStart {
+                padForThin(input + n &* g.inputImageSize, g, into: pad, paddedRows: y ..< y &+ bandHeight,
+                           rowsPerChannel: bandHeight, paddedWidth: wp)
+            }
+            let by = y &- bandStart  // row within the band
             var x = 0
             while x < ow {
                 // Four output channels × two rows × 16 pixels in eight registers; mul + add rather than
@@ -85,7 +91,7 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
                 var t = 0
                 for ch in 0 ..< c {
                     for i in 0 ..< kh {
-                        let row = pad + ((ch &* hp &+ y &+ i &* g.dilationY) &* wp &+ x)
+                        let row = pad + ((ch &* bandHeight &+ by &+ i &* g.dilationY) &* wp &+ x)
                         for j in 0 ..< kw {
                             let v0 = load16(row + j &* g.dilationX), v1 = load16(row + (wp &+ j &* g.dilationX))
                             let w = packed.pointer + t &* 4
@@ -113,6 +119,7 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
                 x &+= 16
             }
             y &+= 2
+            if y &- bandStart >= bandRows { bandStart = y }
         }
         for o in 0 ..< oc {
             biasActivationForward(out + (o &* plane &+ y0 &* ow), bias: bias.map { $0 + o }, batch: 1, channels: 1,
@@ -174,7 +181,7 @@ public func thinConv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointe
     let strips = ow / 8
     BLASThreads.run(g.batch, parallelOverBatch: true) { worker, n in
         let pad = workspace.pointer + worker &* c &* hp &* wp
-        padForThin(input + n &* g.inputImageSize, g, into: pad, paddedHeight: hp, paddedWidth: wp)
+        padForThin(input + n &* g.inputImageSize, g, into: pad, paddedRows: 0 ..< hp, rowsPerChannel: hp, paddedWidth: wp)
         let dOut = dOutput + n &* oc &* plane, dW = partials.pointer + worker &* oc &* taps
         var t = 0
         for ch in 0 ..< c {

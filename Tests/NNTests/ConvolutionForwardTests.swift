@@ -33,6 +33,18 @@ struct ConvolutionForwardTests {
         #expect(Ref.maxError(got, expected) < 1e-5, "\(c)")
     }
 
+    @Test("thin layer with many channels: the input is padded in bands of output rows (several bands, odd rows)",
+          arguments: [(1, 1), (2, 2)])
+    func thinBands(p: Int, d: Int) {
+        // 200 channels × 114-float padded rows: bands of 2 output rows (512 KiB of padded input each).
+        let x = Ref.random([2, 200, 13, 100], seed: 45), w = Ref.random([3, 200, 3, 3], seed: 46), b = Ref.random([3], seed: 47)
+        let g = Conv2dGeometry(batch: 2, inputChannels: 200, inputHeight: 13, inputWidth: 100, outputChannels: 3,
+                               kernelSize: 3, padding: p, dilation: d)
+        #expect(isThinConvolution(g))
+        let got = conv2d(x, weight: w, bias: b, padding: p, dilation: d)
+        #expect(Ref.maxError(got, Ref.conv2d(x, w, b, stride: 1, padding: p, dilation: d)) < 1e-4, "p \(p) d \(d)")
+    }
+
     @Test("thin layers (≤ 4 outputs, stride 1: the direct kernel) match the naive loops",
           arguments: [(3, 3, 1, 1), (1, 3, 0, 1), (4, 5, 2, 1), (2, 3, 2, 2), (3, 3, 1, 1)])
     func thin(oc: Int, k: Int, p: Int, d: Int) {

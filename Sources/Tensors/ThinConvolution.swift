@@ -44,6 +44,9 @@ func padForThin(_ image: UnsafePointer<Float>, _ g: Conv2dGeometry, into pad: Un
 @inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
 
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
 /// Forward pass of a thin convolution (see `isThinConvolution`), with fused bias and activation.
 ///
 ///     input (N, C, H, W), weight (OC ≤ 4, C, KH, KW), bias (OC) or nil -> output (N, OC, OH, OW)

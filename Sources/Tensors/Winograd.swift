@@ -103,7 +103,7 @@ struct WinogradBands {
     /// The 16 ξ-planes of V and of M are one cache line further apart than their size: at power-of-two
     /// sizes (32 channels × 128 tiles = 16 KiB) the transforms' 16 streams would all map to one L1 set.
     let vStride: Int, mStride: Int
-    let paddedCount: Int, extraPerWorker: Int, perWorker: Int
+    let paddedCount: Int, perWorker: Int
     let storage: TensorStorage
 
     init(_ g: Conv2dGeometry, extraPerWorker: Int, parallelOverBatch: Bool) {
@@ -116,7 +116,6 @@ struct WinogradBands {
         vStride = g.inputChannels * maxTiles + 16
         mStride = g.outputChannels * maxTiles + 16
         paddedCount = (2 * bandTileRows + 2) * (2 * tilesX + 2)
-        self.extraPerWorker = extraPerWorker
         perWorker = 16 * (vStride + mStride) + paddedCount + extraPerWorker
         storage = TensorStorage(uninitializedCount: (parallelOverBatch ? workerThreadCount : 1) * perWorker)
     }
@@ -132,7 +131,7 @@ struct WinogradBands {
         return (v, m, m + 16 &* mStride)
     }
 
-    /// The worker's `extraPerWorker` floats.
+    /// The worker's extra floats (`extraPerWorker` at init).
     func extra(_ worker: Int) -> UnsafeMutablePointer<Float> { scratch(worker).padded + paddedCount }
 
     /// V_ξ[ch, t] = (Bᵀ d B)_ξ for every input channel of one image.
@@ -262,8 +261,6 @@ private func storeGradientRow(_ u: SIMD8<Float>, _ v: SIMD8<Float>, _ q: UnsafeM
 
 @inline(__always)
 private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
-@inline(__always)
-func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
 /// One row of Bᵀd times B for eight tiles at once (lanes = tiles).
 @inline(__always)
 private func storeTransformedRows(_ r: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),

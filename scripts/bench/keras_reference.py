@@ -185,16 +185,15 @@ def best_of(results):
 
 tf_res = best_of(tf_rounds)
 ours = {label: best_of(results) for label, results in ours.items()}
-ae_res = (None, None) + memory[:2]
-un_res = (None, None) + memory[2:]
 if args.json:
     print(json.dumps(tf_res))
     sys.exit()
 
 print(f"TensorFlow {tf.__version__}, {args.threads} intra-op threads; median of {args.steps} training steps / {args.runs} inference runs"
       + (f"; best of {args.rounds} alternating rounds per side" if args.rounds > 1 else ""))
-print(f"peak RSS (TF process, reset per phase): autoencoder train {ae_res[2]:.0f} MB, infer {ae_res[3]:.0f} MB; "
-      f"unet train {un_res[2]:.0f} MB, infer {un_res[3]:.0f} MB")
+ae_train_mb, ae_infer_mb, un_train_mb, un_infer_mb = memory  # highest over the rounds
+print(f"peak RSS (TF process, reset per phase): autoencoder train {ae_train_mb:.0f} MB, infer {ae_infer_mb:.0f} MB; "
+      f"unet train {un_train_mb:.0f} MB, infer {un_infer_mb:.0f} MB")
 rows = [("autoencoder train (img/s)", "autoencoder", "train_images_per_second", True),
         ("autoencoder infer b32 (img/s)", "autoencoder", "infer_images_per_second", True),
         ("unet train (img/s)", "unet", "train_images_per_second", True),

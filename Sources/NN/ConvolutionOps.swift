@@ -67,16 +67,18 @@ func differentiableConvolution(_ x: Variable, weight: Variable, bias: Variable?,
 }
 
 /// The output gradient of a layer with a fused activation, taken back through that activation
-/// (the identity returns `out.grad` as it is).
+/// (the identity returns `out.grad` as it is). Written to a new tensor in one pass: `out` still
+/// holds its gradient, so working in place would first copy it.
 func gradientThroughActivation(_ out: Variable, _ activation: Activation) -> Tensor {
-    var dy = out.grad!
-    guard activation != .identity else { return dy }
+    let upstream = out.grad!
+    guard activation != .identity else { return upstream }
+    var dy = Tensor.uninitialized(shape: upstream.shape)
     let yv = out.value
     let p = dy.unsafeMutablePointer()
-    withExtendedLifetime(yv) {
-        let y = yv.unsafePointer
+    withExtendedLifetime((yv, upstream)) {
+        let y = yv.unsafePointer, g = upstream.unsafePointer
         forEachChunk(dy.count) { r in
-            activationBackward(output: y + r.lowerBound, dOutput: p + r.lowerBound, dInput: p + r.lowerBound,
+            activationBackward(output: y + r.lowerBound, dOutput: g + r.lowerBound, dInput: p + r.lowerBound,
                                count: r.count, activation: activation)
         }
     }

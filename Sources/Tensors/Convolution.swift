@@ -157,9 +157,11 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
         let dOut = dOutput + n &* g.outputImageSize
         let columns = workspace.pointer + worker &* 2 &* blockSize, dColumns = columns + blockSize
         let dW: UnsafeMutablePointer<Float>? = worker == 0 ? dWeight : partials.map { $0.pointer + (worker - 1) &* g.weightCount }
+        // A plain (not accumulating) 3×3 stride-2 input gradient is stored by col2im, not zeroed first.
+        let storedInput = !accumulate && !g.isPointwise && isThreeTapStrideTwo(g)
         if let dInput {
             let dImage = dInput + n &* g.inputImageSize
-            if !accumulate { dImage.update(repeating: 0, count: g.inputImageSize) }
+            if !accumulate && !storedInput { dImage.update(repeating: 0, count: g.inputImageSize) }
             if g.isPointwise {
                 for grp in 0 ..< g.groups {
                     sgemm(transposeA: true, m: k, n: plane, k: m, a: weight + grp &* m &* k, lda: k,
@@ -195,7 +197,7 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
                           c: dColumns + grp &* k &* b, ldc: b)
                 }
                 col2im(columns: dColumns, ld: b, channels: g.inputChannels, geometry: g, rows: r0 ..< r1,
-                       image: dInput + n &* g.inputImageSize)
+                       image: dInput + n &* g.inputImageSize, overwrite: storedInput)
             }
             r0 = r1
         }

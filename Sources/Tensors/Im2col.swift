@@ -70,19 +70,22 @@ public func im2col(image: UnsafePointer<Float>, channels: Int, geometry g: Conv2
 /// `rows`, are scattered and **added** into image (channels, H, W). Zero the image first for a
 /// plain (non-accumulating) result.
 ///
-/// With `overwriteEvenRows` and a 3×3, stride-2, padding-1 geometry (`isThreeTapStrideTwo`), the
-/// image's even rows — which only the middle kernel row reaches, once — are stored instead of added
-/// to, so the caller need zero only the odd rows.
+/// With `overwrite` and a 3×3, stride-2, padding-1 geometry (`isThreeTapStrideTwo`), the image
+/// need not be zeroed: the middle kernel row is the only one to reach an even image row, and the last
+/// kernel row reaches every odd row before the first kernel row adds to it (kernel rows are taken in
+/// the order 1, 2, 0), so those two *store*. Row blocks (`rows`) of one image must then come in
+/// increasing order: image row 2·r0 − 1 is stored by the block before and added to by this one.
 public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geometry g: Conv2dGeometry,
-                   rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>, overwriteEvenRows: Bool = false) {
-    precondition(!overwriteEvenRows || isThreeTapStrideTwo(g), "col2im: overwriteEvenRows needs a 3×3 stride-2 padding-1 geometry")
+                   rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>, overwrite: Bool = false) {
+    precondition(!overwrite || isThreeTapStrideTwo(g), "col2im: overwrite needs a 3×3 stride-2 padding-1 geometry")
     let h = g.inputHeight, w = g.inputWidth, ow = g.outputWidth
     let rows = rows ?? 0 ..< g.outputHeight
     let r0 = rows.lowerBound, oh = rows.upperBound
     let kh = g.kernelHeight, kw = g.kernelWidth, sy = g.strideY, sx = g.strideX
     for c in 0 ..< channels {
         let plane = image + c &* h &* w
-        for i in 0 ..< kh {
+        for step in 0 ..< kh {
+            let i = overwrite ? (step &+ 1) % 3 : step
             let offY = i &* g.dilationY &- g.paddingY
             let (yStart, yEnd) = validRange(offset: offY, stride: sy, inputExtent: h, outputExtent: oh)
             if sx == 2 && kw == 3 && g.dilationX == 1 && g.paddingX == 1 {
@@ -91,7 +94,7 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                 // x + 1, so each output row is read and written once instead of three times.
                 let tap0 = columns + (c &* kh &+ i) &* kw &* ld - r0 &* ow, tap1 = tap0 + ld, tap2 = tap1 + ld
                 let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
-                let store = overwriteEvenRows && i == 1
+                let store = overwrite && i != 0
                 for y in y0 ..< y1 {
                     let s0 = tap0 + y &* ow, s1 = tap1 + y &* ow, s2 = tap2 + y &* ow
                     let dst = plane + (y &* sy &+ offY) &* w
@@ -158,8 +161,8 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
 }
 
 /// 3×3 kernel, stride 2, padding 1, no dilation on both axes (the usual "same" downsampling
-/// convolution, whose transposed convolution doubles the size): `col2im` can then overwrite
-/// the even rows (see `overwriteEvenRows`).
+/// convolution, whose transposed convolution doubles the size): `col2im` can then store instead
+/// of adding, and nothing need be zeroed first (see `col2im`'s `overwrite`).
 @inlinable
 public func isThreeTapStrideTwo(_ g: Conv2dGeometry) -> Bool {
     g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 2 && g.strideX == 2 && g.paddingY == 1 && g.paddingX == 1

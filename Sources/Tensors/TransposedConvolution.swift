@@ -40,16 +40,10 @@ public func convTranspose2dForward(input: UnsafePointer<Float>, weight: UnsafePo
         if g.isPointwise {
             sgemm(transposeA: true, m: rows, n: plane, k: m, a: weight + c0 &* taps, lda: k, b: small, ldb: plane, c: big, ldc: plane)
         } else {
-            // With a 3×3 stride-2 kernel col2im stores the even rows, so only the odd ones start at zero.
-            let evenRowsStored = isThreeTapStrideTwo(g)
-            if evenRowsStored {
-                let h = g.inputHeight, w = g.inputWidth
-                for c in 0 ..< c1 &- c0 {
-                    for y in stride(from: 1, to: h, by: 2) { (big + (c &* h &+ y) &* w).update(repeating: 0, count: w) }
-                }
-            } else {
-                big.update(repeating: 0, count: (c1 - c0) &* bigPlane)
-            }
+            // With a 3×3 stride-2 kernel col2im stores each pixel's first contribution (row blocks
+            // below go in increasing order, as it needs), so nothing is zeroed first.
+            let stored = isThreeTapStrideTwo(g)
+            if !stored { big.update(repeating: 0, count: (c1 - c0) &* bigPlane) }
             let columns = workspace.pointer + worker &* k &* blockRows &* ow
             var r0 = 0
             while r0 < g.outputHeight {
@@ -57,7 +51,7 @@ public func convTranspose2dForward(input: UnsafePointer<Float>, weight: UnsafePo
                 sgemm(transposeA: true, m: rows, n: b, k: m, a: weight + c0 &* taps, lda: k, b: small + r0 &* ow, ldb: plane,
                       c: columns, ldc: b)
                 col2im(columns: columns, ld: b, channels: c1 - c0, geometry: g, rows: r0 ..< r1, image: big,
-                       overwriteEvenRows: evenRowsStored)
+                       overwrite: stored)
                 r0 = r1
             }
         }
@@ -79,6 +73,11 @@ public func convTranspose2dBackward(input: UnsafePointer<Float>, weight: UnsafeP
         biasBackward(dOutput: dOutput, dBias: dBias, batch: g.batch, channels: g.inputChannels,
                      plane: g.inputHeight * g.inputWidth, accumulate: accumulate)
     }
+    if let dInput, let dWeight, !g.isPointwise, !isThinConvolution(g), !(isWinogradConvolution(g) && useWinograd) {
+        convTranspose2dSharedColumnGradients(input: input, weight: weight, dOutput: dOutput, dInput: dInput, dWeight: dWeight,
+                                             geometry: g, accumulate: accumulate, parallelOverBatch: parallelOverBatch)
+        return
+    }
     if let dInput {
         if accumulate {
             let scratch = TensorStorage(uninitializedCount: g.batch * g.outputImageSize)
@@ -94,5 +93,45 @@ public func convTranspose2dBackward(input: UnsafePointer<Float>, weight: UnsafeP
         // The convolution's dWeight with input = dOutput (big side) and upstream gradient = input (small side).
         conv2dBackward(input: dOutput, weight: weight, dOutput: input, dInput: nil, dWeight: dWeight, dBias: nil,
                        geometry: g, accumulate: accumulate, parallelOverBatch: parallelOverBatch)
+    }
+}
+
+/// dInput and dWeight of a transposed convolution from **one** im2col of each block of `dOutput`
+/// (the big side): dInput = conv(dOutput, weight) is `weight · columns`, dWeight is
+/// `input · columnsᵀ`. Run separately, the two would each build the same columns (im2col was 7 %
+/// of an autoencoder training step). Workers take whole images; workers after the first sum
+/// dWeight into partial buffers that are added at the end.
+func convTranspose2dSharedColumnGradients(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                                          dInput: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                                          geometry g: Conv2dGeometry, accumulate: Bool, parallelOverBatch: Bool) {
+    precondition(g.groups == 1, "Transposed convolution supports one group, got \(g.groups)")
+    let k = g.patchSize, m = g.outputChannels, plane = g.outputPlane, ow = g.outputWidth
+    let blockRows = rowsPerBlock(g)
+    let workers = parallelOverBatch ? min(g.batch, workerThreadCount) : 1
+    let blockSize = k * blockRows * ow
+    let workspace = TensorStorage(uninitializedCount: workers * blockSize)
+    let partials = workers > 1 ? TensorStorage(count: (workers - 1) * g.weightCount, repeating: 0) : nil
+    if !accumulate { dWeight.update(repeating: 0, count: g.weightCount) }
+    BLASThreads.run(g.batch, parallelOverBatch: parallelOverBatch) { worker, n in
+        let big = dOutput + n &* g.inputImageSize, small = input + n &* g.outputImageSize
+        let dSmall = dInput + n &* g.outputImageSize
+        let columns = workspace.pointer + worker &* blockSize
+        let dW = worker == 0 ? dWeight : partials!.pointer + (worker - 1) &* g.weightCount
+        var r0 = 0
+        while r0 < g.outputHeight {
+            let r1 = min(g.outputHeight, r0 + blockRows), b = (r1 - r0) * ow
+            im2col(image: big, channels: g.inputChannels, geometry: g, rows: r0 ..< r1, columns: columns, ld: b)
+            sgemm(m: m, n: b, k: k, a: weight, lda: k, b: columns, ldb: b, beta: accumulate ? 1 : 0,
+                  c: dSmall + r0 &* ow, ldc: plane)
+            sgemm(transposeB: true, m: m, n: k, k: b, a: small + r0 &* ow, lda: plane, b: columns, ldb: b, beta: 1,
+                  c: dW, ldc: k)
+            r0 = r1
+        }
+    }
+    if let partials {
+        for w in 0 ..< workers - 1 {
+            let p = partials.pointer + w &* g.weightCount
+            for i in 0 ..< g.weightCount { dWeight[i] += p[i] }
+        }
     }
 }

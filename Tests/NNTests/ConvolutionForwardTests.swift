@@ -183,4 +183,23 @@ struct PoolingForwardTests {
         #expect(abs(s[0] - 0.11920292) < 1e-7 && s[2] == 0.5 && abs(s[3] - 0.95257413) < 1e-7)
         #expect(activation(x, .leakyRelu(slope: 0.2)).scalars == [-0.4, -0.1, 0, 3])
     }
+
+    @Test("bias gradient (SIMD Double accumulators, channels over workers) equals the plain Double sum",
+          arguments: [(2, 3, 37), (3, 7, 4001), (1, 5, 31)])
+    func biasGradient(batch: Int, channels: Int, plane: Int) {
+        let dy = Ref.random([batch, channels, plane], seed: 5)
+        var db = [Float](repeating: 0.25, count: channels)
+        for accumulate in [false, true] {
+            let before = db
+            dy.withUnsafeBufferPointer { p in
+                biasBackward(dOutput: p.baseAddress!, dBias: &db, batch: batch, channels: channels, plane: plane, accumulate: accumulate)
+            }
+            for c in 0 ..< channels {
+                var s = 0.0
+                for n in 0 ..< batch { for i in 0 ..< plane { s += Double(dy[(n * channels + c) * plane + i]) } }
+                let expected = accumulate ? Double(before[c]) + s : s
+                #expect(abs(Double(db[c]) - expected) <= 1e-6 * max(1, abs(expected)), "channel \(c), accumulate \(accumulate)")
+            }
+        }
+    }
 }

@@ -77,7 +77,10 @@ enum Ref {
     static func maxError(_ a: Tensor, _ b: Tensor) -> Float {
         precondition(a.shape == b.shape, "shapes \(a.shape) vs \(b.shape)")
         var m: Float = 0
-        for i in 0 ..< a.count { m = max(m, abs(a[i] - b[i]) / (1 + abs(b[i]))) }
+        for i in 0 ..< a.count {
+            let e = abs(a[i] - b[i]) / (1 + abs(b[i]))
+            if !(e <= m) { m = e.isNaN ? .infinity : e }  // a NaN (an unwritten output) must fail, not vanish in max
+        }
         return m
     }
 }

@@ -71,10 +71,10 @@ public func im2col(image: UnsafePointer<Float>, channels: Int, geometry g: Conv2
 /// plain (non-accumulating) result.
 ///
 /// With `overwrite` and a 3×3, stride-2, padding-1 geometry (`isThreeTapStrideTwo`), the image
-/// need not be zeroed: the middle kernel row is the only one to reach an even image row, and the last
-/// kernel row reaches every odd row before the first kernel row adds to it (kernel rows are taken in
-/// the order 1, 2, 0), so those two *store*. Row blocks (`rows`) of one image must then come in
-/// increasing order: image row 2·r0 − 1 is stored by the block before and added to by this one.
+/// need not be zeroed: each image row is *stored* once with everything the block holds for it —
+/// even row 2y takes kernel row 1 at y; odd row 2y + 1 takes kernel row 2 at y and kernel row 0 at
+/// y + 1 — so only the row just above a block (2·r0 − 1, whose kernel-row-0 part is in this block)
+/// is added to. Row blocks (`rows`) of one image must then come in increasing order.
 public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geometry g: Conv2dGeometry,
                    rows: Range<Int>? = nil, image: UnsafeMutablePointer<Float>, overwrite: Bool = false) {
     precondition(!overwrite || isThreeTapStrideTwo(g), "col2im: overwrite needs a 3×3 stride-2 padding-1 geometry")
@@ -82,45 +82,35 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
     let rows = rows ?? 0 ..< g.outputHeight
     let r0 = rows.lowerBound, oh = rows.upperBound
     let kh = g.kernelHeight, kw = g.kernelWidth, sy = g.strideY, sx = g.strideX
+    let threeTapRows = sx == 2 && kw == 3 && g.dilationX == 1 && g.paddingX == 1
     for c in 0 ..< channels {
         let plane = image + c &* h &* w
-        for step in 0 ..< kh {
-            let i = overwrite ? (step &+ 1) % 3 : step
+        // Kernel row i's three taps at block row y (a stride-2 transposed 3×3 convolution's usual case).
+        func taps(_ i: Int, _ y: Int) -> ThreeTaps {
+            let t0 = columns + (c &* kh &+ i) &* kw &* ld + (y &- r0) &* ow
+            return ThreeTaps(t0, t0 + ld, t0 + 2 &* ld)
+        }
+        if overwrite {
+            for y in r0 ..< oh {
+                writeThreeTapRow(plane + 2 &* y &* w, taps(1, y), nil, columns: ow, width: w, store: true)
+                if 2 &* y &+ 1 < h {
+                    writeThreeTapRow(plane + (2 &* y &+ 1) &* w, taps(2, y), y &+ 1 < oh ? taps(0, y &+ 1) : nil,
+                                     columns: ow, width: w, store: true)
+                }
+            }
+            if r0 > 0 && r0 < oh {
+                writeThreeTapRow(plane + (2 &* r0 &- 1) &* w, taps(0, r0), nil, columns: ow, width: w, store: false)
+            }
+            continue
+        }
+        for i in 0 ..< kh {
             let offY = i &* g.dilationY &- g.paddingY
             let (yStart, yEnd) = validRange(offset: offY, stride: sy, inputExtent: h, outputExtent: oh)
-            if sx == 2 && kw == 3 && g.dilationX == 1 && g.paddingX == 1 {
-                // The three taps of a row in one pass (a stride-2 transposed 3×3 convolution's usual
-                // case): output column 2x takes tap 1 at x, column 2x + 1 takes tap 2 at x and tap 0 at
-                // x + 1, so each output row is read and written once instead of three times.
-                let tap0 = columns + (c &* kh &+ i) &* kw &* ld - r0 &* ow, tap1 = tap0 + ld, tap2 = tap1 + ld
-                let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
-                let store = overwrite && i != 0
+            let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
+            if threeTapRows {
+                // The three taps of a row in one pass: each image row is read and written once, not thrice.
                 for y in y0 ..< y1 {
-                    let s0 = tap0 + y &* ow, s1 = tap1 + y &* ow, s2 = tap2 + y &* ow
-                    let dst = plane + (y &* sy &+ offY) &* w
-                    var x = 0
-                    while x &+ 8 <= ow && 2 &* x &+ 16 <= w {
-                        var spread = SIMD16<Float>()
-                        spread.evenHalf = load8(s1 + x)
-                        let next: SIMD8<Float>
-                        if x &+ 9 <= ow {
-                            next = load8(s0 + (x &+ 1))
-                        } else {  // the row's last eight: tap 0 has nothing beyond the row's end
-                            let v = load8(s0 + x)
-                            next = SIMD8(v[1], v[2], v[3], v[4], v[5], v[6], v[7], 0)
-                        }
-                        spread.oddHalf = load8(s2 + x) + next
-                        let target = UnsafeMutableRawPointer(dst + 2 &* x)
-                        target.storeBytes(of: store ? spread : target.loadUnaligned(as: SIMD16<Float>.self) + spread,
-                                          as: SIMD16<Float>.self)
-                        x &+= 8
-                    }
-                    while x < ow {
-                        let even = s1[x], odd = s2[x] + (x &+ 1 < ow ? s0[x &+ 1] : 0)
-                        if 2 &* x < w { dst[2 &* x] = store ? even : dst[2 &* x] + even }
-                        if 2 &* x &+ 1 < w { dst[2 &* x &+ 1] = store ? odd : dst[2 &* x &+ 1] + odd }
-                        x &+= 1
-                    }
+                    writeThreeTapRow(plane + (y &* sy &+ offY) &* w, taps(i, y), nil, columns: ow, width: w, store: false)
                 }
                 continue
             }
@@ -128,7 +118,6 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                 let row = columns + ((c &* kh &+ i) &* kw &+ j) &* ld - r0 &* ow
                 let offX = j &* g.dilationX &- g.paddingX
                 let (xStart, xEnd) = validRange(offset: offX, stride: sx, inputExtent: w, outputExtent: ow)
-                let y0 = min(max(yStart, r0), oh), y1 = max(min(yEnd, oh), y0)
                 for y in y0 ..< y1 {
                     let src = row + y &* ow
                     let dst = plane + ((y &* sy &+ offY) &* w &+ offX)
@@ -157,6 +146,56 @@ public func col2im(columns: UnsafePointer<Float>, ld: Int, channels: Int, geomet
                 }
             }
         }
+    }
+}
+
+/// One kernel row's three column rows (taps j = 0, 1, 2) at one block row.
+struct ThreeTaps {
+    let t0: UnsafePointer<Float>, t1: UnsafePointer<Float>, t2: UnsafePointer<Float>
+    @inline(__always) init(_ t0: UnsafePointer<Float>, _ t1: UnsafePointer<Float>, _ t2: UnsafePointer<Float>) {
+        self.t0 = t0; self.t1 = t1; self.t2 = t2
+    }
+
+    /// Image columns 2x … 2x + 15 from block columns x … x + 7: column 2x takes tap 1 at x, column
+    /// 2x + 1 takes tap 2 at x and tap 0 at x + 1 (nothing beyond the row's end, `columns`).
+    @inline(__always) func spread(_ x: Int, columns ow: Int) -> SIMD16<Float> {
+        var v = SIMD16<Float>()
+        v.evenHalf = load8(t1 + x)
+        let next: SIMD8<Float>
+        if x &+ 9 <= ow {
+            next = load8(t0 + (x &+ 1))
+        } else {
+            let last = load8(t0 + x)
+            next = SIMD8(last[1], last[2], last[3], last[4], last[5], last[6], last[7], 0)
+        }
+        v.oddHalf = load8(t2 + x) + next
+        return v
+    }
+
+    /// Image columns 2x and 2x + 1, one block column at a time (the row's tail).
+    @inline(__always) func pair(_ x: Int, columns ow: Int) -> (even: Float, odd: Float) {
+        (t1[x], t2[x] + (x &+ 1 < ow ? t0[x &+ 1] : 0))
+    }
+}
+
+/// Writes (`store`) or adds one image row of a 3×3 stride-2 transposed convolution from one
+/// kernel row's taps, plus a second kernel row's when given.
+@inline(__always)
+func writeThreeTapRow(_ dst: UnsafeMutablePointer<Float>, _ a: ThreeTaps, _ b: ThreeTaps?, columns ow: Int, width w: Int, store: Bool) {
+    var x = 0
+    while x &+ 8 <= ow && 2 &* x &+ 16 <= w {
+        var v = a.spread(x, columns: ow)
+        if let b { v += b.spread(x, columns: ow) }
+        let target = UnsafeMutableRawPointer(dst + 2 &* x)
+        target.storeBytes(of: store ? v : target.loadUnaligned(as: SIMD16<Float>.self) + v, as: SIMD16<Float>.self)
+        x &+= 8
+    }
+    while x < ow {
+        var (even, odd) = a.pair(x, columns: ow)
+        if let b { let (e, o) = b.pair(x, columns: ow); even += e; odd += o }
+        if 2 &* x < w { dst[2 &* x] = store ? even : dst[2 &* x] + even }
+        if 2 &* x &+ 1 < w { dst[2 &* x &+ 1] = store ? odd : dst[2 &* x &+ 1] + odd }
+        x &+= 1
     }
 }
 

@@ -88,12 +88,13 @@ public func thinConv2dForward(input: UnsafePointer<Float>, weight: UnsafePointer
             let rows = ThinRows(pad: pad + (y &- bandStart) &* wp, packed: packed.pointer, channels: c, kernelHeight: kh,
                                 kernelWidth: kw, dilationY: g.dilationY, dilationX: g.dilationX, bandHeight: bandHeight,
                                 paddedWidth: wp, out: out, y: y, rowLimit: y1, outputWidth: ow, plane: plane)
-            // The output count as a literal, so the inlined kernel keeps only the lanes it needs.
+            // The output count as a type, so each specialised kernel keeps only the lanes it needs
+            // (a runtime count left a compare and branch per output in the innermost loop).
             switch oc {
-            case 1: rows.compute(outputs: 1)
-            case 2: rows.compute(outputs: 2)
-            case 3: rows.compute(outputs: 3)
-            default: rows.compute(outputs: 4)
+            case 1: rows.compute(ThinOutputs1.self)
+            case 2: rows.compute(ThinOutputs2.self)
+            case 3: rows.compute(ThinOutputs3.self)
+            default: rows.compute(ThinOutputs4.self)
             }
             y &+= 4
             if y &- bandStart >= bandRows { bandStart = y }
@@ -114,9 +115,8 @@ struct ThinRows {
     let bandHeight: Int, paddedWidth: Int
     let out: UnsafeMutablePointer<Float>, y: Int, rowLimit: Int, outputWidth: Int, plane: Int
 
-    @inline(__always)
-    func compute(outputs: Int) {
-        let wp = paddedWidth
+    func compute<Outputs: ThinOutputCount>(_: Outputs.Type) {
+        let outputs = Outputs.count, wp = paddedWidth
         var x = 0
         while x < outputWidth {
             var acc = ThinAccumulators()
@@ -145,6 +145,13 @@ struct ThinRows {
         }
     }
 }
+
+/// A thin layer's output count (1 … 4) as a type, for `ThinRows.compute`'s specialisations.
+protocol ThinOutputCount { static var count: Int { get } }
+enum ThinOutputs1: ThinOutputCount { static var count: Int { 1 } }
+enum ThinOutputs2: ThinOutputCount { static var count: Int { 2 } }
+enum ThinOutputs3: ThinOutputCount { static var count: Int { 3 } }
+enum ThinOutputs4: ThinOutputCount { static var count: Int { 4 } }
 
 /// 4 outputs × 4 rows of 16-lane sums, as separate stored properties so they stay in registers.
 struct ThinAccumulators {

@@ -41,7 +41,7 @@ struct TransposedConvolutionTests {
         }
     }
 
-    @Test("k3 s2 p1 writes every output pixel without zeroing first (NaN-filled outputs; one block and 2-row blocks)",
+    @Test("k3 s2 p1 writes every output pixel without zeroing first, bias and ReLU once (NaN-filled outputs; one block and 2-row blocks)",
           arguments: [0, 1])
     func storesWithoutZeroing(outputPadding op: Int) {
         for width in [9, 21] {
@@ -59,13 +59,14 @@ struct TransposedConvolutionTests {
                 ConvolutionTesting.$workspaceFloats.withValue(blockRows.map { 3 * 9 * width * $0 }) {
                     withExtendedLifetime((x, w, b, big)) {
                         convTranspose2dForward(input: x.unsafePointer, weight: w.unsafePointer, bias: b.unsafePointer,
-                                               output: y.unsafeMutablePointer(), geometry: g)
+                                               output: y.unsafeMutablePointer(), geometry: g, activation: .relu)
                         conv2dBackward(input: big.unsafePointer, weight: w.unsafePointer, dOutput: x.unsafePointer,
                                        dInput: dx.unsafeMutablePointer(), dWeight: nil, dBias: nil, geometry: conv)
                     }
                 }
                 let label = "width \(width) op \(op) block rows \(blockRows.map(String.init) ?? "all")"
-                #expect(Ref.maxError(y, Ref.convTranspose2d(x, w, b, stride: 2, padding: 1, outputPadding: op, dilation: 1)) < 1e-5, "\(label)")
+                let expected = relu(Ref.convTranspose2d(x, w, b, stride: 2, padding: 1, outputPadding: op, dilation: 1))
+                #expect(Ref.maxError(y, expected) < 1e-5, "bias and ReLU applied once per row, \(label)")
                 #expect(Ref.maxError(dx, Ref.convTranspose2d(x, w, nil, stride: 2, padding: 1, outputPadding: op, dilation: 1)) < 1e-5,
                         "conv dInput, \(label)")
             }

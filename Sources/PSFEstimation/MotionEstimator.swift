@@ -1,4 +1,6 @@
 import Foundation
+import Blur
+import Deconvolution
 import ImageCore
 
 /// Linear motion blur from the cepstrum.
@@ -160,14 +162,45 @@ func estimateMotionParameters(_ image: Image, maxLength: Double? = nil) throws -
     // same, a ridge twice as strong 83.3%.
     let isotropicBest = best
     var anisotropic = model.refine(length: best.length, angle: best.angle, maxLength: rMax, anisotropic: true)
+    var cepstralFits: [(error: Double, length: Double, angle: Double)] = []
     for start in candidates.prefix(min(3, cepstralCount)) where start.length < 60 {
         let refined = model.refine(length: start.length, angle: start.angle, maxLength: rMax, anisotropic: true)
+        cepstralFits.append(refined)
         if refined.error < anisotropic.error { anisotropic = refined }
     }
     if anisotropic.error.isFinite {
         best = (model.error(length: anisotropic.length, angle: anisotropic.angle), anisotropic.length, anisotropic.angle)
         if !best.error.isFinite { best = isotropicBest }
     }
+    // The spectral model can prefer a short blur on a photograph whose spectrum it cannot represent
+    // (a brick wall's lattice of lines: only two thin streaks of signal, where a short blur's wide main
+    // lobe fits as well as the true long one), even when the cepstrum's deepest peaks hold the true
+    // blur. So the three deepest cepstral peaks (refined as above) whose fit is within 30 % of the
+    // winner's and whose length differs by more than 2 px are finalists beside it, and the finalist
+    // whose Wiener restoration has the sparsest gradients (`normalisedSparsity`) is kept.
+    // Measured on the motion sweep of `deblur psf-study` (84 cases), this and the smoothed refinement
+    // below together: 86.9% → 91.7% within target at seed 0, 85.7% → 89.3% at seed 1, 81.0% → 83.3%
+    // at seed 2. At seed 0 the selection alone fixed three brick cases and changed no other photograph's.
+    var finalists = [(length: best.length, angle: best.angle)]
+    let winnerError = model.error(length: best.length, angle: best.angle, anisotropic: true)
+    for refined in cepstralFits where refined.error <= 1.3 * winnerError && abs(refined.length - best.length) > 2 {
+        finalists.append((refined.length, refined.angle))
+    }
+    if finalists.count > 1 {
+        let image = plane.image()
+        let scored = finalists.compactMap { candidate -> (score: Double, length: Double, angle: Double)? in
+            guard let psf = try? PSF.motion(length: candidate.length, angle: candidate.angle),
+                  let restored = try? wiener(image, psf: psf) else { return nil }
+            return (normalisedSparsity(restored), candidate.length, candidate.angle)
+        }
+        if let pick = scored.min(by: { $0.score < $1.score }) { best = (best.error, pick.length, pick.angle) }
+    }
+    // Last, a fine search with the model's sinc² box-smoothed like the observed power
+    // (`error(…, smoothed:)`): lengths were 0.2 px short on average and 1 px on the launch tower
+    // (alone: 86.9% → 88.1% at seed 0, both rocket failures fixed, one brick case lost).
+    let smoothedFit = model.refine(length: best.length, angle: best.angle, maxLength: rMax, anisotropic: true, smoothed: true, fine: true)
+    if smoothedFit.error.isFinite { best = (best.error, smoothedFit.length, smoothedFit.angle) }
+    best.error = model.error(length: best.length, angle: best.angle)
     // Confidence: how far the model beats the no-blur (L = 1) explanation, and the cepstral depth.
     let noBlur = model.error(length: 1, angle: 0)
     let explained = noBlur > 0 ? max(0, 1 - best.error / noBlur) : 0
@@ -185,16 +218,20 @@ struct MotionSpectrumModel {
     /// Orientation sector of every frequency (`orientationSectors` sectors of [0°, 180°)).
     var sector: [Int] = []
     let noisePower: Double
+    /// The spectrum's size, for the smoothed model's frequency steps.
+    let width: Double, height: Double
 
     init(_ spectrum: LogSpectrum) {
         noisePower = spectrum.noisePower
+        width = Double(spectrum.width)
+        height = Double(spectrum.height)
         let h = spectrum.height, w = spectrum.width, cw = spectrum.complexWidth
         let band = spectrum.signalBandLimit(factor: 2)
         let minimum = 3 / Double(min(h, w))
+        // 3×3 box-smoothed log power on the whole half spectrum.
+        var smoothedLog = [Double](repeating: 0, count: h * cw)
         for q in 0 ..< h {
             for r in 0 ..< cw {
-                let radius = spectrum.radius(q, r)
-                guard radius >= minimum, radius <= band else { continue }
                 var sum = 0.0, count = 0.0
                 for dq in -1 ... 1 {
                     for dr in -1 ... 1 {
@@ -204,25 +241,35 @@ struct MotionSpectrumModel {
                         count += 1
                     }
                 }
+                smoothedLog[q * cw + r] = log(max(sum / count, 1e-30))
+            }
+        }
+        for q in 0 ..< h {
+            for r in 0 ..< cw {
+                let radius = spectrum.radius(q, r)
+                guard radius >= minimum, radius <= band else { continue }
                 fx.append(Double(r) / Double(w))
                 fy.append(Double(spectrum.signedRow(q)) / Double(h))
                 var phi = atan2(fy[fy.count - 1], fx[fx.count - 1])
                 if phi < 0 { phi += Double.pi }
                 sector.append(min(Int(phi / Double.pi * Double(EnvelopeFit.orientationSectors)), EnvelopeFit.orientationSectors - 1))
                 f.append(radius)
-                logPower.append(log(max(sum / count, 1e-30)))
+                logPower.append(smoothedLog[q * cw + r])
             }
         }
         fit = EnvelopeFit(frequencies: f, observedLogPower: logPower, noisePower: noisePower)
     }
 
-    /// Pattern search on (L, θ) with shrinking steps (0.5 px / 2° down to 0.02 px / 0.05°).
-    func refine(length: Double, angle: Double, maxLength: Double, anisotropic: Bool = false) -> (error: Double, length: Double, angle: Double) {
+    /// Pattern search on (L, θ) with shrinking steps (0.5 px / 2° down to 0.02 px / 0.05°; with
+    /// `fine`, from 0.2 px / 0.8°).
+    func refine(length: Double, angle: Double, maxLength: Double, anisotropic: Bool = false,
+                smoothed: Bool = false, fine: Bool = false) -> (error: Double, length: Double, angle: Double) {
         func error(length: Double, angle: Double) -> Double {
-            self.error(length: length, angle: angle, anisotropic: anisotropic)
+            self.error(length: length, angle: angle, anisotropic: anisotropic, smoothed: smoothed)
         }
         var current = (error: error(length: length, angle: angle), length: length, angle: angle)
-        for (dl, da) in [(0.5, 2.0), (0.2, 0.8), (0.1, 0.3), (0.05, 0.1), (0.02, 0.05)] {
+        let steps = [(0.5, 2.0), (0.2, 0.8), (0.1, 0.3), (0.05, 0.1), (0.02, 0.05)]
+        for (dl, da) in fine ? Array(steps.dropFirst()) : steps {
             for _ in 0 ..< 6 {
                 var next = current
                 for sl in [-1.0, 0, 1] {
@@ -246,16 +293,28 @@ struct MotionSpectrumModel {
 
     /// The model's error for a motion blur of `length` px at `angle`°; with `anisotropic`, the
     /// envelope's amplitude may differ by orientation sector (`EnvelopeFit.anisotropicError`).
-    func error(length: Double, angle: Double, anisotropic: Bool = false) -> Double {
+    /// With `smoothed`, the model's sinc² is box-smoothed over the same 3×3 frequency neighbourhood
+    /// as the observed power: smoothing widens the main lobe, and fitting an unsmoothed model to it
+    /// makes lengths short (by 0.2–0.4 px at 30 px; 1 px on a strongly anisotropic photograph).
+    func error(length: Double, angle: Double, anisotropic: Bool = false, smoothed: Bool = false) -> Double {
         let theta = angle * Double.pi / 180
         let c = cos(theta), s = sin(theta)
-        // Kernel along (cos θ, −sin θ) in (column, row) coordinates.
+        // Kernel along (cos θ, −sin θ) in (column, row) coordinates; the smoothed model averages the
+        // argument's nine shifts L·(a·cos θ / W − b·sin θ / H), a, b ∈ {−1, 0, 1}.
+        let shifts: [Double] = smoothed
+            ? [-1.0, 0, 1].flatMap { a in [-1.0, 0, 1].map { b in length * (a * c / width - b * s / height) } }
+            : [0]
         let transfer = [Double](unsafeUninitializedCapacity: f.count) { out, initialised in
             fx.withUnsafeBufferPointer { x in
                 fy.withUnsafeBufferPointer { y in
                     for i in 0 ..< x.count {
-                        let v = sinc(length * (x[i] * c - y[i] * s))
-                        out[i] = v * v
+                        let z = length * (x[i] * c - y[i] * s)
+                        var sum = 0.0
+                        for d in shifts {
+                            let v = sinc(z + d)
+                            sum += v * v
+                        }
+                        out[i] = sum / Double(shifts.count)
                     }
                 }
             }
@@ -264,4 +323,20 @@ struct MotionSpectrumModel {
         return anisotropic ? fit.anisotropicError(transfer: transfer, sector: sector) : fit.error(transfer: transfer)
     }
 
+}
+
+/// ‖∇x‖₁ / ‖∇x‖₂ of an image's forward differences (Krishnan et al. 2011): lower is sparser, i.e.
+/// sharper with less ringing. The border band of 8 px is left out (deconvolution edge effects).
+func normalisedSparsity(_ image: Image) -> Double {
+    let h = image.height, w = image.width, p = image.pixels
+    var l1 = 0.0, l2 = 0.0
+    for y in 8 ..< max(8, h - 9) {
+        for x in 8 ..< max(8, w - 9) {
+            let v = Double(p[y * w + x])
+            let dx = Double(p[y * w + x + 1]) - v, dy = Double(p[(y + 1) * w + x]) - v
+            l1 += abs(dx) + abs(dy)
+            l2 += dx * dx + dy * dy
+        }
+    }
+    return l2 > 0 ? l1 / l2.squareRoot() : .infinity
 }

@@ -66,7 +66,7 @@ struct TransposedConvolutionTests {
                 }
                 let label = "width \(width) op \(op) block rows \(blockRows.map(String.init) ?? "all")"
                 let expected = relu(Ref.convTranspose2d(x, w, b, stride: 2, padding: 1, outputPadding: op, dilation: 1))
-                #expect(Ref.maxError(y, expected) < 1e-5, "bias and ReLU applied once per row, \(label)")
+                #expect(Ref.maxError(y, expected) < 1e-5, "bias and ReLU applied once, \(label)")
                 #expect(Ref.maxError(dx, Ref.convTranspose2d(x, w, nil, stride: 2, padding: 1, outputPadding: op, dilation: 1)) < 1e-5,
                         "conv dInput, \(label)")
             }

@@ -54,6 +54,29 @@ import Testing
         #expect(abs(angleDifference(a, angle)) <= 2, "angle \(a) vs \(angle)")
     }
 
+    /// A study case (sweep seed 1, `rocket`, 29.5 px at 31.4°) whose anisotropic fit stopped at half
+    /// the length (14.6 px: every other zero of the true blur); the search from twice the winner's
+    /// length fits better and is kept.
+    @Test func motionAtHalfLengthIsDoubled() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Data/builtin")
+        let path = folder.appendingPathComponent("rocket.jpg").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            Issue.record("Data/builtin/rocket.jpg is missing: run scripts/fetch-data.sh (make test does this)")
+            return
+        }
+        var options = PSFStudyOptions()
+        options.seed = 1
+        // The sweep is built over the study's seven built-in photographs, so the case keeps its crop and noise.
+        let names = ["astronaut", "brick", "camera", "grass", "gravel", "hubble_deep_field", "rocket"]
+        let study = try syntheticStudyCases(imageNames: names, options: options)
+        let c = try #require(study.first { $0.id == "main-062" })
+        #expect(c.image == "rocket" && c.psf.spec == "motion:29.5,31.4")
+        let row = runSyntheticCase(c, source: try readImage(at: path).luma(), options: options)
+        let dl = try #require(row.lengthError), da = try #require(row.angleError)
+        #expect(abs(dl) <= 1 && abs(da) <= 2, "ΔL \(dl), Δθ \(da)")
+    }
+
     /// The per-orientation envelope: on a power spectrum that is exactly `A_k f^{−α} T + N` with
     /// amplitudes differing by sector, it explains the data far better than one amplitude, and
     /// still prefers the true transfer function to a longer blur's.

@@ -40,13 +40,8 @@ import Testing
     /// Wiener restoration, is the true blur.
     @Test(arguments: [(20.1, 117.0), (25.1, 149.4)])
     func motionOnBrickWall(length: Double, angle: Double) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Data/builtin/brick.png").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            Issue.record("Data/builtin/brick.png is missing: run scripts/fetch-data.sh (make test does this)")
-            return
-        }
-        let data = try degrade(try readImage(at: path), psf: try PSF.motion(length: length, angle: angle),
+        guard let brick = try builtinPhoto("brick.png") else { return }
+        let data = try degrade(brick, psf: try PSF.motion(length: length, angle: angle),
                                options: DegradationOptions(noiseSigma: 0.01), seed: 3)
         let estimate = try estimatePSF(data.blurred, model: .motion)
         let l = try #require(estimate.length), a = try #require(estimate.angle)
@@ -58,13 +53,7 @@ import Testing
     /// the length (14.6 px: every other zero of the true blur); the search from twice the winner's
     /// length fits better and is kept.
     @Test func motionAtHalfLengthIsDoubled() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Data/builtin")
-        let path = folder.appendingPathComponent("rocket.jpg").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            Issue.record("Data/builtin/rocket.jpg is missing: run scripts/fetch-data.sh (make test does this)")
-            return
-        }
+        guard let rocket = try builtinPhoto("rocket.jpg") else { return }
         var options = PSFStudyOptions()
         options.seed = 1
         // The sweep is built over the study's seven built-in photographs, so the case keeps its crop and noise.
@@ -72,7 +61,7 @@ import Testing
         let study = try syntheticStudyCases(imageNames: names, options: options)
         let c = try #require(study.first { $0.id == "main-062" })
         #expect(c.image == "rocket" && c.psf.spec == "motion:29.5,31.4")
-        let row = runSyntheticCase(c, source: try readImage(at: path).luma(), options: options)
+        let row = runSyntheticCase(c, source: try rocket.luma(), options: options)
         let dl = try #require(row.lengthError), da = try #require(row.angleError)
         #expect(abs(dl) <= 1 && abs(da) <= 2, "ΔL \(dl), Δθ \(da)")
     }

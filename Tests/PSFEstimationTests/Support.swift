@@ -1,6 +1,8 @@
 import Blur
 import Foundation
 import ImageCore
+import ImageIO
+import Testing
 @testable import PSFEstimation
 
 /// A seeded "dead leaves" image: opaque disks of random gray, radii drawn from a 1/r³ law
@@ -57,4 +59,15 @@ func angleDifference(_ a: Double, _ b: Double) -> Double {
     if d > 90 { d -= 180 }
     if d <= -90 { d += 180 }
     return d
+}
+
+/// A built-in photograph (`Data/builtin/FILE`), or nil after recording an issue that says how to fetch it.
+func builtinPhoto(_ file: String) throws -> Image? {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Data/builtin/\(file)").path
+    guard FileManager.default.fileExists(atPath: path) else {
+        Issue.record("Data/builtin/\(file) is missing: run scripts/fetch-data.sh (make test does this)")
+        return nil
+    }
+    return try readImage(at: path)
 }

@@ -12,7 +12,7 @@ import ImageCore
 //             ordinary im2col convolution with a short patch (`conv2dForward`).
 //
 // Schedule: images on `parallelFor` workers (dynamic); forward: four rows × SIMD16 lanes along x ×
-// only the outputs the layer has (`ThinRows`, fused multiply-adds in native builds: 75 → 91 GFLOP/s
+// only the outputs the layer has (`ThinRows`, fused multiply-adds in native builds: 75 → 93 GFLOP/s
 // on the autoencoder's 64→3 layer against two rows × four outputs with a multiply and an add),
 // dWeight: SIMD8 lanes (mul + add: a portable build's baseline x86-64 target has no FMA instruction,
 // and `addingProduct` would call `fmaf` per lane).

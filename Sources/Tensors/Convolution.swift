@@ -158,10 +158,10 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
         let columns = workspace.pointer + worker &* 2 &* blockSize, dColumns = columns + blockSize
         let dW: UnsafeMutablePointer<Float>? = worker == 0 ? dWeight : partials.map { $0.pointer + (worker - 1) &* g.weightCount }
         // A plain (not accumulating) 3×3 stride-2 input gradient is stored by col2im, not zeroed first.
-        let storedInput = !accumulate && !g.isPointwise && isThreeTapStrideTwo(g)
+        let storedInput = !accumulate && isThreeTapStrideTwo(g)
         if let dInput {
             let dImage = dInput + n &* g.inputImageSize
-            if !accumulate && !storedInput { dImage.update(repeating: 0, count: g.inputImageSize) }
+            if !(accumulate || storedInput) { dImage.update(repeating: 0, count: g.inputImageSize) }
             if g.isPointwise {
                 for grp in 0 ..< g.groups {
                     sgemm(transposeA: true, m: k, n: plane, k: m, a: weight + grp &* m &* k, lda: k,
@@ -202,10 +202,14 @@ public func conv2dBackward(input: UnsafePointer<Float>, weight: UnsafePointer<Fl
             r0 = r1
         }
     }
-    if let dWeight, let partials {
-        for w in 0 ..< workers - 1 {
-            let p = partials.pointer + w &* g.weightCount
-            for i in 0 ..< g.weightCount { dWeight[i] += p[i] }
-        }
+    if let dWeight, let partials { addWorkerPartials(partials, into: dWeight, count: g.weightCount) }
+}
+
+/// Adds the weight-gradient partial sums of workers 1 … (each `count` floats, one after another in
+/// `partials`) into worker 0's `target`.
+func addWorkerPartials(_ partials: TensorStorage, into target: UnsafeMutablePointer<Float>, count: Int) {
+    for w in 0 ..< partials.count / count {
+        let p = partials.pointer + w &* count
+        for i in 0 ..< count { target[i] += p[i] }
     }
 }

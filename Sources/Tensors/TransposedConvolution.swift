@@ -128,10 +128,5 @@ func convTranspose2dSharedColumnGradients(input: UnsafePointer<Float>, weight: U
             r0 = r1
         }
     }
-    if let partials {
-        for w in 0 ..< workers - 1 {
-            let p = partials.pointer + w &* g.weightCount
-            for i in 0 ..< g.weightCount { dWeight[i] += p[i] }
-        }
-    }
+    if let partials { addWorkerPartials(partials, into: dWeight, count: g.weightCount) }
 }

@@ -22,6 +22,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var data: String = "builtin"
     /// PSF family for synthetic pairs: mixed, defocus, motion, shake or gaussian.
     public var blur: String = "mixed"
+    /// Fraction of patches drawn from dead-leaves scenes (`DeadLeaves`, coloured from the training
+    /// photographs) instead of the photographs themselves; nil or 0: photographs only. Optional so
+    /// that checkpoints written before it existed still decode.
+    public var syntheticScenes: Double? = nil
     /// Use the dataset's own blurred images (GoPro, paired folders) instead of synthetic blur.
     public var realPairs: Bool = false
     public var patch: Int = 128

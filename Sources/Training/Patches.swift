@@ -34,9 +34,13 @@ public struct PatchSampler: Sendable {
     public let psfSampler: PSFSampler
     public let noise: ClosedRange<Double>
     public let augment: Bool
+    /// Dead-leaves scenes drawn instead of photographs for a `syntheticFraction` of the patches.
+    public let scenes: DeadLeaves?
+    public let syntheticFraction: Double
     private let cumulativeArea: [Double]
 
-    public init(images: [TrainingImage], patch: Int, psfSampler: PSFSampler, noise: ClosedRange<Double>, augment: Bool = true) throws {
+    public init(images: [TrainingImage], patch: Int, psfSampler: PSFSampler, noise: ClosedRange<Double>, augment: Bool = true,
+                scenes: DeadLeaves? = nil, syntheticFraction: Double = 0) throws {
         guard patch >= 16 else { throw TrainingError.invalidOption("--patch must be at least 16 px, got \(patch)") }
         let usable = images.filter { min($0.sharp.width, $0.sharp.height) >= patch + 64 || ($0.blurred != nil && min($0.sharp.width, $0.sharp.height) >= patch) }
         guard !usable.isEmpty else {
@@ -47,12 +51,22 @@ public struct PatchSampler: Sendable {
         self.psfSampler = psfSampler
         self.noise = noise
         self.augment = augment
+        self.scenes = syntheticFraction > 0 ? scenes : nil
+        self.syntheticFraction = self.scenes == nil ? 0 : syntheticFraction
         var acc = 0.0
         cumulativeArea = usable.map { acc += Double($0.sharp.planeSize); return acc }
     }
 
     /// One pair, entirely determined by `rng`.
     public func sample(_ rng: inout SeededRNG, noiseSigma: Double? = nil) throws -> PatchPair {
+        // (No draw at all without synthetic scenes, so photograph-only runs keep their sequences.)
+        if let scenes, rng.uniform() < syntheticFraction {
+            let psf = try psfSampler.sample(&rng)
+            let region = scenes.render(width: patch + psf.width - 1, height: patch + psf.height - 1, rng: &rng)
+            let sigma = noiseSigma ?? rng.uniform(in: noise.lowerBound ... max(noise.lowerBound, noise.upperBound))
+            let degraded = try degrade(region, psf: psf, options: DegradationOptions(noiseSigma: sigma), seed: rng.next())
+            return PatchPair(blurred: degraded.blurred, sharp: degraded.sharp)
+        }
         let u = rng.uniform() * cumulativeArea.last!
         let image = images[cumulativeArea.firstIndex { $0 > u } ?? images.count - 1]
         let flip = augment && rng.next() & 1 == 1

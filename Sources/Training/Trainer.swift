@@ -48,11 +48,22 @@ public final class Trainer {
             throw TrainingError.invalidOption("--blur must be mixed, defocus, motion, shake or gaussian, got '\(c.blur)'")
         }
         guard c.noiseMin >= 0, c.noiseMax >= c.noiseMin else { throw TrainingError.invalidOption("noise range must satisfy 0 ≤ min ≤ max") }
+        let fraction = c.syntheticScenes ?? 0
+        guard (0 ... 1).contains(fraction) else { throw TrainingError.invalidOption("--synthetic-scenes must be a fraction in [0, 1], got \(fraction)") }
+        guard c.validationPatches >= 1, c.plateauPatience >= 1 else {
+            throw TrainingError.invalidOption("--validation-patches and --patience must be at least 1")
+        }
         configuration = c
-        sampler = try PatchSampler(images: train, patch: c.patch, psfSampler: psfSampler, noise: c.noiseMin ... c.noiseMax)
+        var scenes: DeadLeaves? = nil
+        if fraction > 0 {
+            var prng = SeededRNG(seed: c.seed, stream: 0x6c65_6176_6573)   // "leaves"
+            scenes = DeadLeaves(palette: DeadLeaves.palette(from: train.map(\.sharp), count: 4096, rng: &prng))
+        }
+        sampler = try PatchSampler(images: train, patch: c.patch, psfSampler: psfSampler, noise: c.noiseMin ... c.noiseMax,
+                                   scenes: scenes, syntheticFraction: fraction)
         let valSampler = try PatchSampler(images: valImages, patch: c.patch, psfSampler: psfSampler, noise: 0.01 ... 0.01)
         var vrng = SeededRNG(seed: c.seed, stream: 0x5641_4c00)
-        validation = try (0 ..< max(c.validationPatches, 1)).map { _ in try valSampler.sample(&vrng, noiseSigma: 0.01) }
+        validation = try (0 ..< c.validationPatches).map { _ in try valSampler.sample(&vrng, noiseSigma: 0.01) }
         outURL = out
         network = try ModelRegistry.make(c.model, configuration: c.modelConfiguration, seed: c.seed)
         switch c.optimizer {

@@ -59,11 +59,20 @@ struct Train: ParsableCommand {
     @Option(help: "Optimiser: adam or adamw.")
     var optimizer = "adam"
 
-    @Option(help: "Initial learning rate (ReduceLROnPlateau halves it after 3 epochs without a 0.01 dB gain).")
+    @Option(help: "Initial learning rate (ReduceLROnPlateau halves it after --patience epochs without a 0.01 dB gain).")
     var lr = 1e-3
 
     @Option(help: "Weight decay (adamw: decoupled; adam: L2).")
     var weightDecay = 0.0
+
+    @Option(help: "Fraction of patches drawn from dead-leaves scenes (synthetic, coloured from the training photos) instead of the photos; 0 = photos only.")
+    var syntheticScenes = 0.0
+
+    @Option(help: "ReduceLROnPlateau: halve the learning rate after this many epochs without a 0.01 dB validation gain.")
+    var patience = 3
+
+    @Option(help: "Fixed validation patches drawn from the held-aside scenes (σ = 0.01).")
+    var validationPatches = 16
 
     @Option(help: "Seed of initialisation and patch sampling.")
     var seed: UInt64 = 0
@@ -90,6 +99,8 @@ struct Train: ParsableCommand {
         guard out.hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors (got '\(out)').") }
         guard ["f16", "f32"].contains(dtype) else { throw ValidationError("--dtype must be f16 or f32.") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be > 0.") }
+        guard (0 ... 1).contains(syntheticScenes) else { throw ValidationError("--synthetic-scenes must be a fraction in [0, 1] (got \(syntheticScenes)).") }
+        guard patience >= 1, validationPatches >= 1 else { throw ValidationError("--patience and --validation-patches must be at least 1.") }
     }
 
     func run() throws {
@@ -107,6 +118,9 @@ struct Train: ParsableCommand {
         c.learningRate = lr
         c.weightDecay = weightDecay
         c.seed = seed
+        c.syntheticScenes = syntheticScenes > 0 ? syntheticScenes : nil
+        c.plateauPatience = patience
+        c.validationPatches = validationPatches
         if let modelConfig {
             for pair in modelConfig.split(separator: ",") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)

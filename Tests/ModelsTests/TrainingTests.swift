@@ -44,6 +44,25 @@ func temporaryDirectory() throws -> URL {
         }
     }
 
+    @Test("dead-leaves patches: blurred and sharp have the patch size; a zero fraction changes nothing")
+    func syntheticScenePatches() throws {
+        let images = tinyImages()
+        var prng = SeededRNG(seed: 1)
+        let leaves = DeadLeaves(palette: DeadLeaves.palette(from: images.map(\.sharp), count: 64, rng: &prng))
+        let all = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 0, scenes: leaves, syntheticFraction: 1)
+        let none = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 0, scenes: leaves, syntheticFraction: 0)
+        let plain = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 0)
+        var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5), c = SeededRNG(seed: 5)
+        for _ in 0 ..< 4 {
+            let p = try all.sample(&a)
+            #expect(p.blurred.width == 24 && p.blurred.height == 24 && p.sharp.width == 24 && p.sharp.height == 24)
+            // The sharp patch is a scene, not a crop of a training image: no 24×24 window of theirs matches it.
+            #expect(!images.contains { img in img.sharp.pixels.contains(p.sharp.pixels[0]) && img.sharp.pixels.contains(p.sharp.pixels[100]) })
+            let q = try none.sample(&b), r = try plain.sample(&c)
+            #expect(q.blurred.pixels == r.blurred.pixels && q.sharp.pixels == r.sharp.pixels)
+        }
+    }
+
     @Test func orientationMatchesANaiveRotation() {
         let img = syntheticImage(width: 5, height: 3, channels: 2)
         #expect(img.oriented(flip: false, turns: 4).pixels == img.pixels)

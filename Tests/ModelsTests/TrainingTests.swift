@@ -167,6 +167,24 @@ func temporaryDirectory() throws -> URL {
         #expect(throws: TrainingError.self) {
             try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: URL(fileURLWithPath: "/tmp/x.safetensors"), resume: false)
         }
+        for bad in [{ (c: inout TrainingConfiguration) in c.syntheticScenes = 1.5 }, { $0.validationPatches = 0 }, { $0.plateauPatience = 0 }] {
+            var c = tinyConfiguration(epochs: 1)
+            bad(&c)
+            #expect(throws: TrainingError.self) {
+                try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: URL(fileURLWithPath: "/tmp/x.safetensors"), resume: false)
+            }
+        }
+    }
+
+    @Test("a configuration saved before --synthetic-scenes existed still decodes (as photographs only), and resuming with scenes is refused")
+    func configurationWithoutSyntheticScenes() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tinyConfiguration(epochs: 1))) as! [String: Any]
+        json["syntheticScenes"] = nil
+        let old = try JSONDecoder().decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.syntheticScenes == nil && old == tinyConfiguration(epochs: 1))
+        var withScenes = old
+        withScenes.syntheticScenes = 0.5
+        #expect(!withScenes.isResumable(as: old))
     }
 }
 

@@ -29,6 +29,8 @@ public struct PreparedComparison {
     public let info: RunInfo
     public let out: URL
     public let caseIDs: Set<String>
+    /// Methods whose earlier rows in the output folder were discarded because the method changed.
+    public let changedMethods: [String]
 
     /// Rows of this run's cases and plan (what the report shows).
     public var rows: [ResultRow] {
@@ -75,24 +77,31 @@ public enum Comparison {
         let info = RunInfo(
             selection: o.selection, dataset: dataset.root, layout: dataset.layout.rawValue,
             testScenes: Array(Set(specs.map(\.scene))).sorted(), caseCount: specs.count,
-            methods: methods.map { .init(name: $0.name, family: $0.family.rawValue, summary: $0.summary) },
+            methods: methods.map { .init(name: $0.name, family: $0.family.rawValue, summary: $0.summary, fingerprint: $0.fingerprint) },
             metrics: metrics.map { .init(id: $0.id, name: $0.displayName, variant: $0.description, higherIsBetter: $0.higherIsBetter) },
             psfModes: psfModes, psfEstimator: o.estimatorName, versions: versions, gitCommit: o.gitCommit)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let runURL = out.appendingPathComponent("run.json")
+        // Rows of a method that changed since they were scored (other weights, other settings) are
+        // computed again rather than reused.
+        var changed: Set<String> = []
         if let data = FileManager.default.contents(atPath: runURL.path), let old = try? JSONDecoder().decode(RunInfo.self, from: data) {
             guard old.hasSameCases(as: info) else {
                 throw WorkbenchError.incompatibleRun("\(out.path) holds a comparison of other data (\(old.selection.data), \(old.selection.split) split, "
                     + "blur \(old.selection.blur), seed \(old.selection.seed)); choose another -o folder or delete it")
             }
+            // (Run files from before fingerprints were recorded: the summary was the whole identity
+            // of a classical method; a learned one's weights are unknown, so its rows are redone.)
+            let before = Dictionary(old.methods.map { ($0.name, $0.fingerprint ?? $0.summary) }, uniquingKeysWith: { a, _ in a })
+            for m in info.methods where before[m.name].map({ $0 != m.fingerprint }) ?? false { changed.insert(m.name) }
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try enc.encode(info), to: runURL)
-        let store = try RowStore(url: out.appendingPathComponent("rows.jsonl"))
+        let store = try RowStore(url: out.appendingPathComponent("rows.jsonl")) { changed.contains($0.method) }
         let runner = ComparisonRunner(specs: specs, methods: methods, metrics: metrics, psfModes: psfModes, store: store,
                                       assets: out.appendingPathComponent("assets"), estimator: o.estimator, jobs: o.jobs)
-        return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)))
+        return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)), changedMethods: changed.sorted())
     }
 
     /// Combines the outputs of shards of one comparison into `out` (rows, pictures, report).

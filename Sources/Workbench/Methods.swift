@@ -1,4 +1,5 @@
 import Blur
+import Datasets
 import Deconvolution
 import Foundation
 import ImageCore
@@ -16,7 +17,14 @@ public protocol RestorationMethod: Sendable {
     var needsPSF: Bool { get }
     /// One line describing the method and its settings, for reports.
     var summary: String { get }
+    /// What decides this method's output besides its input: a comparison re-runs a method's rows when
+    /// it changed (a retrained checkpoint under the same file name, say). Default: the summary.
+    var fingerprint: String { get }
     func restore(_ blurred: Image, psf: PSF?) throws -> Image
+}
+
+extension RestorationMethod {
+    public var fingerprint: String { summary }
 }
 
 /// The classical methods by their command-line names, with the defaults `deblur restore` uses.
@@ -78,11 +86,16 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
     public let weights: String
     public let tiling: TilingOptions
 
+    /// The summary and the SHA-256 of the weights file.
+    public let fingerprint: String
+
     public init(name: String, network: any DeblurNetwork, weights: String, tiling: TilingOptions = TilingOptions()) {
         self.name = name
         self.network = network
         self.weights = weights
         self.tiling = tiling
+        let summary = "\(network.architecture) (\(network.parameterCount) parameters), weights \(URL(fileURLWithPath: weights).lastPathComponent), full resolution"
+        fingerprint = summary + ", sha256 " + ((try? SHA256.hex(fileAt: weights)) ?? "unreadable")
     }
 
     public var family: MethodFamily { .learned }

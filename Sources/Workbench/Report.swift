@@ -4,7 +4,11 @@ import Reporting
 
 /// What a report says about how it was made (stored as `run.json`; shards must agree on it).
 public struct RunInfo: Codable, Sendable, Equatable {
-    public struct MethodInfo: Codable, Sendable, Equatable { public var name, family, summary: String }
+    public struct MethodInfo: Codable, Sendable, Equatable {
+        public var name, family, summary: String
+        /// `RestorationMethod.fingerprint` (nil in run files written before it was recorded).
+        public var fingerprint: String? = nil
+    }
     public struct MetricInfo: Codable, Sendable, Equatable {
         public var id, name, variant: String
         public var higherIsBetter: Bool

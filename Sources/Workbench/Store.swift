@@ -56,11 +56,12 @@ public final class RowStore: @unchecked Sendable {
         return d
     }
 
-    /// Opens (creating if needed) the store; a torn last line from an interrupted run is dropped.
+    /// Opens (creating if needed) the store; a torn last line from an interrupted run is dropped, and
+    /// so are the rows `discarding` selects (they will be computed again).
     /// - Throws: `WorkbenchError.storeCorrupt` for an unreadable line elsewhere.
-    public init(url: URL) throws {
+    public init(url: URL, discarding: (ResultRow) -> Bool = { _ in false }) throws {
         self.url = url
-        rows = try Self.read(url)
+        rows = try Self.read(url).filter { !discarding($0.value) }
         // Rewrite cleanly (drops a torn tail), then append.
         var text = ""
         let enc = Self.encoder()

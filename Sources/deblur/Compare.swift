@@ -104,6 +104,9 @@ struct Compare: ParsableCommand {
         let out = URL(fileURLWithPath: output)
         let prepared = try Comparison.prepare(o, out: out)
         let runner = prepared.runner
+        for name in prepared.changedMethods {
+            print("note: \(name) changed since its rows in \(output) were scored (weights or settings); scoring it again")
+        }
         let pending = runner.pendingCount
         let total = runner.specs.count * runner.plan.count
         print("\(runner.specs.count) images × \(runner.plan.count) method rows = \(total) rows; \(total - pending) already done, \(pending) to run"

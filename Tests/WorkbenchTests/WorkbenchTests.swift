@@ -2,6 +2,7 @@ import Foundation
 import ImageCore
 import ImageIO
 import Metrics
+import Models
 import Testing
 @testable import Workbench
 
@@ -106,6 +107,33 @@ func lines(_ url: URL) throws -> [String] {
         for (a, b) in zip(resumed, complete) { #expect(a.metrics == b.metrics, "\(a.key)") }
         // A third run has nothing to do.
         #expect(try Comparison.prepare(options(data, metrics: "psnr,ssim"), out: out).runner.pendingCount == 0)
+    }
+
+    @Test("a method that changed since its rows were scored (a retrained checkpoint under the same name) is scored again; others are reused")
+    func changedWeightsAreScoredAgain() throws {
+        let data = try tinyDataset(), out = temporaryOutput()
+        let weights = FileManager.default.temporaryDirectory.appendingPathComponent("deblur-wb-\(UUID().uuidString).safetensors")
+        defer { for u in [data, out, weights] { try? FileManager.default.removeItem(at: u) } }
+        func checkpoint(seed: UInt64) throws {
+            try ModelRegistry.make("unet", configuration: ["levels": "2", "width": "4"], seed: seed).saveCheckpoint(to: weights, dtype: .f32)
+        }
+        var o = options(data, metrics: "psnr")
+        o.methods = "wiener,unet"
+        o.weights = ["unet": weights.path]
+        try checkpoint(seed: 1)
+        let first = try Comparison.prepare(o, out: out)
+        #expect(first.changedMethods.isEmpty)
+        try first.runner.run()
+        let before = first.rows.filter { $0.method == "unet" }.map { $0.metrics["psnr"]! }.sorted()
+        #expect(try Comparison.prepare(o, out: out).runner.pendingCount == 0)
+
+        try checkpoint(seed: 2)   // same file name, other weights
+        let again = try Comparison.prepare(o, out: out)
+        #expect(again.changedMethods == ["unet"])
+        #expect(again.runner.pendingCount == 2)   // the two unet rows; blurred and wiener are kept
+        try again.runner.run()
+        let after = again.rows.filter { $0.method == "unet" }.map { $0.metrics["psnr"]! }.sorted()
+        #expect(after.count == 2 && after != before)
     }
 
     @Test func mergingTwoShardsEqualsTheUnshardedRun() throws {

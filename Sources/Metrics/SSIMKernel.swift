@@ -25,9 +25,7 @@ struct SSIMSums {
 /// leaves σ unchanged but avoids the cancellation in w ⋆ x² − μx²; sums in Double.
 ///
 /// Schedule: output rows in fixed bands of `bandRows`, one `parallelFor` item per band (the only
-/// parallel level). Inside a band each input row is expanded once into five products
-/// (x', y', x'², y'², x'y'), filtered horizontally into a ring of 2k row slots, and each output row is the
-/// vertical filter over the ring. Scratch is allocated once per band.
+/// parallel level); inside a band the moments come row by row from `forEachLocalMomentRow`.
 func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, width: Int,
                taps tapsDouble: [Double], c1: Double, c2: Double, covarianceNorm: Double,
                map: UnsafeMutablePointer<Float>?) -> SSIMSums {
@@ -46,44 +44,13 @@ func ssimPlane(x: UnsafePointer<Float>, y: UnsafePointer<Float>, height: Int, wi
             let tp = tapBuffer.baseAddress!
             parallelFor(bands) { band in
                 let r0 = band * bandRows, r1 = min(outH, r0 + bandRows)
-                let rowWidth = width, ringWidth = outW        // product rows, filtered rows
-                let scratchCount = 5 * rowWidth + 2 * k * 5 * ringWidth + 5 * ringWidth + 2 * ringWidth
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-                scratch.initialize(repeating: 0, count: scratchCount)
-                defer { scratch.deallocate() }
-                let products = scratch
-                let ring = products + 5 * rowWidth
-                let stats = ring + 2 * k * 5 * ringWidth
-                let ssimRow = stats + 5 * ringWidth, csRow = ssimRow + ringWidth
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: 2 * outW)
+                defer { rows.deallocate() }
+                let ssimRow = rows, csRow = rows + outW
                 var sums = SSIMSums()
-
-                for i in r0 ..< r1 + k - 1 {
-                    // 1. The five products of input row i (values shifted by `offset`).
-                    let xr = x + i &* width, yr = y + i &* width
-                    let pa = products, pb = pa + rowWidth, paa = pb + rowWidth, pbb = paa + rowWidth, pab = pbb + rowWidth
-                    for j in 0 ..< width {
-                        let a = xr[j] - offset, b = yr[j] - offset
-                        pa[j] = a; pb[j] = b; paa[j] = a * a; pbb[j] = b * b; pab[j] = a * b
-                    }
-                    // 2. Horizontal filter into the ring of 2k slots: row i goes to slots i mod k and
-                    //    (i mod k) + k, so input rows r … r+k−1 are always k consecutive slots (one base
-                    //    pointer for the vertical pass).
-                    let slotStride = 5 &* ringWidth
-                    let slot = ring + (i % k) &* slotStride
-                    for m in 0 ..< 5 {
-                        correlateRow(products + m &* rowWidth, slot + m &* ringWidth, count: outW,
-                                     taps: tp, radius: radius)
-                    }
-                    (slot + k &* slotStride).update(from: slot, count: slotStride)
-                    guard i >= r0 + k - 1 else { continue }
-                    // 3. Output row r: vertical filter over input rows r … r+k−1, then SSIM.
-                    let r = i - (k - 1)
-                    let first = ring + (r % k) &* slotStride
-                    for m in 0 ..< 5 {
-                        correlateColumns(first + m &* ringWidth, stride: slotStride, stats + m &* ringWidth,
-                                         count: outW, taps: tp, radius: radius)
-                    }
-                    let ma = stats, mb = ma + ringWidth, saa = mb + ringWidth, sbb = saa + ringWidth, sab = sbb + ringWidth
+                forEachLocalMomentRow(x: x, y: y, width: width, taps: tp, radius: radius, rows: r0 ..< r1,
+                                      shift: offset) { r, m in
+                    let ma = m.meanX, mb = m.meanY, saa = m.squareX, sbb = m.squareY, sab = m.product
                     for j in 0 ..< outW {
                         let ua = ma[j], ub = mb[j]
                         let vx = norm * (saa[j] - ua * ua)

@@ -20,8 +20,8 @@ struct VIFSums {
 /// Sums of log10 are taken as the log of running products of the factors (renormalised by their
 /// binary exponent), so one logarithm per row instead of two per pixel; exact to ~1e-12 relative.
 ///
-/// Schedule: as `ssimPlane` (fixed bands of output rows, one `parallelFor` item each, ring buffer of
-/// horizontally filtered products), in Double.
+/// Schedule: as `ssimPlane` (fixed bands of output rows, one `parallelFor` item each, the moments
+/// from `forEachLocalMomentRow`), in Double.
 func vifScale(x: UnsafePointer<Double>, y: UnsafePointer<Double>, height: Int, width: Int,
               taps: [Double], noiseVariance: Double) -> VIFSums {
     let k = taps.count, radius = k / 2
@@ -37,41 +37,13 @@ func vifScale(x: UnsafePointer<Double>, y: UnsafePointer<Double>, height: Int, w
             let tp = tapBuffer.baseAddress!
             parallelFor(bands) { band in
                 let r0 = band * bandRows, r1 = min(outH, r0 + bandRows)
-                let rowWidth = width, ringWidth = outW
-                let scratchCount = 5 * rowWidth + 2 * k * 5 * ringWidth + 5 * ringWidth + 2 * ringWidth
-                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: scratchCount)
-                scratch.initialize(repeating: 0, count: scratchCount)
-                defer { scratch.deallocate() }
-                let products = scratch
-                let ring = products + 5 * rowWidth
-                let stats = ring + 2 * k * 5 * ringWidth
-                let numFactors = stats + 5 * ringWidth, denFactors = numFactors + ringWidth
+                let rows = UnsafeMutablePointer<Double>.allocate(capacity: 2 * outW)
+                defer { rows.deallocate() }
+                let numFactors = rows, denFactors = rows + outW
                 var numLog2 = 0.0, denLog2 = 0.0
-
-                for i in r0 ..< r1 + k - 1 {
-                    let xr = x + i &* width, yr = y + i &* width
-                    let pa = products, pb = pa + rowWidth, paa = pb + rowWidth, pbb = paa + rowWidth, pab = pbb + rowWidth
-                    for j in 0 ..< width {
-                        let a = xr[j], b = yr[j]
-                        pa[j] = a; pb[j] = b; paa[j] = a * a; pbb[j] = b * b; pab[j] = a * b
-                    }
-                    // Ring of 2k slots: row i goes to slots i mod k and (i mod k) + k, so that input rows
-                    // r … r+k−1 are always k consecutive slots (one base pointer for the vertical pass).
-                    let slotStride = 5 &* ringWidth
-                    let slot = ring + (i % k) &* slotStride
-                    for m in 0 ..< 5 {
-                        correlateRow(products + m &* rowWidth, slot + m &* ringWidth, count: outW,
-                                     taps: tp, radius: radius)
-                    }
-                    (slot + k &* slotStride).update(from: slot, count: slotStride)
-                    guard i >= r0 + k - 1 else { continue }
-                    let r = i - (k - 1)
-                    let first = ring + (r % k) &* slotStride
-                    for m in 0 ..< 5 {
-                        correlateColumns(first + m &* ringWidth, stride: slotStride, stats + m &* ringWidth,
-                                         count: outW, taps: tp, radius: radius)
-                    }
-                    let ma = stats, mb = ma + ringWidth, saa = mb + ringWidth, sbb = saa + ringWidth, sab = sbb + ringWidth
+                forEachLocalMomentRow(x: x, y: y, width: width, taps: tp, radius: radius, rows: r0 ..< r1,
+                                      shift: 0) { _, m in
+                    let ma = m.meanX, mb = m.meanY, saa = m.squareX, sbb = m.squareY, sab = m.product
                     // Per-pixel VIF terms, branch-free selects in sewar's order (vectorisable).
                     for j in 0 ..< outW {
                         let ua = ma[j], ub = mb[j]

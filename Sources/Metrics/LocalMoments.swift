@@ -10,35 +10,7 @@ protocol MomentScalar: BinaryFloatingPoint {
                               count: Int, taps: UnsafePointer<Self>, radius: Int)
 }
 
-extension Float: MomentScalar {
-    @inline(__always)
-    static func filterRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
-                          taps: UnsafePointer<Float>, radius: Int) {
-        correlateRow(src, dst, count: count, taps: taps, radius: radius)
-    }
-
-    @inline(__always)
-    static func filterColumns(_ base: UnsafePointer<Float>, stride: Int, _ dst: UnsafeMutablePointer<Float>,
-                              count: Int, taps: UnsafePointer<Float>, radius: Int) {
-        correlateColumns(base, stride: stride, dst, count: count, taps: taps, radius: radius)
-    }
-}
-
-extension Double: MomentScalar {
-    @inline(__always)
-    static func filterRow(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, count: Int,
-                          taps: UnsafePointer<Double>, radius: Int) {
-        correlateRow(src, dst, count: count, taps: taps, radius: radius)
-    }
-
-    @inline(__always)
-    static func filterColumns(_ base: UnsafePointer<Double>, stride: Int, _ dst: UnsafeMutablePointer<Double>,
-                              count: Int, taps: UnsafePointer<Double>, radius: Int) {
-        correlateColumns(base, stride: stride, dst, count: count, taps: taps, radius: radius)
-    }
-}
-
-/// One output row of windowed moments, each `outputWidth` values: μx = w ⋆ x', μy = w ⋆ y',
+/// One output row of windowed moments, each `width − k + 1` values: μx = w ⋆ x', μy = w ⋆ y',
 /// and the raw second moments w ⋆ x'², w ⋆ y'², w ⋆ x'y' (x' = x − shift, y' = y − shift).
 struct LocalMoments<T: MomentScalar> {
     let meanX: UnsafeMutablePointer<T>, meanY: UnsafeMutablePointer<T>

@@ -101,19 +101,19 @@ struct NaiveTwinTests {
             var outD = [Double](repeating: .nan, count: width), outF = [Float](repeating: .nan, count: width)
             let dataF = data.map { Float($0) }, tapsF = taps.map { Float($0) }
             data.withUnsafeBufferPointer { d in taps.withUnsafeBufferPointer { t in outD.withUnsafeMutableBufferPointer { o in
-                correlateRow(d.baseAddress!, o.baseAddress!, count: n, taps: t.baseAddress!, radius: radius)
+                Double.filterRow(d.baseAddress!, o.baseAddress!, count: n, taps: t.baseAddress!, radius: radius)
             } } }
             #expect(zip(outD.prefix(n), expectedRow).allSatisfy { abs($0 - $1) <= 1e-14 })
             data.withUnsafeBufferPointer { d in taps.withUnsafeBufferPointer { t in outD.withUnsafeMutableBufferPointer { o in
-                correlateColumns(d.baseAddress!, stride: width, o.baseAddress!, count: width, taps: t.baseAddress!, radius: radius)
+                Double.filterColumns(d.baseAddress!, stride: width, o.baseAddress!, count: width, taps: t.baseAddress!, radius: radius)
             } } }
             #expect(zip(outD, expectedColumn).allSatisfy { abs($0 - $1) <= 1e-14 })
             dataF.withUnsafeBufferPointer { d in tapsF.withUnsafeBufferPointer { t in outF.withUnsafeMutableBufferPointer { o in
-                correlateRow(d.baseAddress!, o.baseAddress!, count: n, taps: t.baseAddress!, radius: radius)
+                Float.filterRow(d.baseAddress!, o.baseAddress!, count: n, taps: t.baseAddress!, radius: radius)
             } } }
             #expect(zip(outF.prefix(n), expectedRow).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
             dataF.withUnsafeBufferPointer { d in tapsF.withUnsafeBufferPointer { t in outF.withUnsafeMutableBufferPointer { o in
-                correlateColumns(d.baseAddress!, stride: width, o.baseAddress!, count: width, taps: t.baseAddress!, radius: radius)
+                Float.filterColumns(d.baseAddress!, stride: width, o.baseAddress!, count: width, taps: t.baseAddress!, radius: radius)
             } } }
             #expect(zip(outF, expectedColumn).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
         }

@@ -19,6 +19,21 @@ public struct BlindOptions: Sendable, Equatable {
     public var kernelWeight: Double = 20
     /// Kernel weights below this fraction of the largest are set to zero after each update.
     public var threshold: Double = 0.1
+    /// The whole coarse-to-fine estimation runs once per gain g with λ and γ divided by g² (the
+    /// objective of the image with its contrast multiplied by g) and the candidate that explains
+    /// the most gradient energy under one common latent (`selectionGradientWeight`) is kept.
+    /// An L0 prior is not contrast-invariant: λ = 4e-3 suits photographs of ordinary contrast and
+    /// erases the real edges of a faint one (on `brick`, whole mortar lines), while a textured
+    /// photograph (`grass`, `gravel`) goes wrong with a smaller λ because its texture then enters
+    /// the latent. No single λ suits both; the ladder lets the data choose. (Scaling the image
+    /// itself instead — the same objective, but the splitting's β then starts g² higher — did as
+    /// well within the noise: 112 against 115 successes in the 126 study cases of seeds 0–2.)
+    public var contrastGains: [Double] = [1, 2.0.squareRoot(), 2, 8.0.squareRoot()]
+    /// λ of the common latent (one L0 restoration at the finest scale, with each candidate
+    /// kernel) that ranks the candidates of `contrastGains`.
+    public var selectionGradientWeight: Double = 1e-3
+    /// Clamp the latent to the blurred image's range in every L0 step (see `l0Restore`).
+    public var boundLatent = true
 
     public init(kernelSize: Int) { self.kernelSize = kernelSize }
 }
@@ -47,8 +62,15 @@ public struct BlindResult: Sendable {
 /// FFT domain wraps smoothly; only gradients inside the image enter the kernel step, so the
 /// padding never becomes data. The kernel found at one scale is upsampled to start the next.
 ///
-/// Confidence: the fraction of the blurred image's gradient energy that `k ∗ ∇x` explains at the
-/// finest scale, clamped to [0, 1] (a fit measure, not a probability).
+/// Each run above is repeated for every gain of `options.contrastGains` (λ and γ divided by
+/// gain²), with the latent clamped to the blurred image's range; the kernel kept is the one whose
+/// common latent (one L0 restoration at λ = `selectionGradientWeight`) explains the most of the
+/// blurred image's gradient energy. On the built-in study (30 shakes, seeds 0/1/2) the ladder and
+/// the clamp raised the error-ratio success from 83/87/83 % to 90/90/87 % (with the noise sweep,
+/// 36/36/34 → 39/38/38 of 42 cases), at four times the run time.
+///
+/// Confidence: that fraction of gradient energy, `1 − ‖∇y − k ∗ ∇x‖² / ‖∇y‖²` over the image,
+/// clamped to [0, 1] (a fit measure, not a probability). The returned latent is that common latent.
 ///
 /// `seed` perturbs the initial 3×3 kernel slightly (weights in [0, 0.05)), so a different seed
 /// gives a different start; seed 0 starts from the symmetric blob of [1].
@@ -68,6 +90,26 @@ public func estimateBlindKernel(_ image: Image, options: BlindOptions, seed: UIn
     let cropH = min(gray.height, options.maximumWorkingSide), cropW = min(gray.width, options.maximumWorkingSide)
     let crop = try gray.image().cropped(x: (gray.width - cropW) / 2, y: (gray.height - cropH) / 2, width: cropW, height: cropH)
 
+    guard !options.contrastGains.isEmpty, options.contrastGains.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+        throw PSFEstimationError.invalidParameter(name: "contrastGains", value: "\(options.contrastGains)",
+                                                  expected: "at least one positive, finite gain")
+    }
+    let fine = SmoothDomain(crop, pad: size)
+    var best: (kernel: Image, score: Double, latent: [Float])?
+    for gain in options.contrastGains {
+        let kernel = try estimateAtGain(crop, options: options, gain: gain, seed: seed)
+        let x = l0Restore(domain: fine, kernel: kernel, lambda: options.selectionGradientWeight, bounded: options.boundLatent)
+        let score = explainedGradientEnergy(domain: fine, latent: x, kernel: kernel)
+        if best == nil || score > best!.score { best = (kernel, score, x) }
+    }
+    let chosen = best!
+    let psf = try PSF(weights: chosen.kernel, kind: .custom)
+    return BlindResult(psf: psf, confidence: max(0, min(1, chosen.score)), latent: fine.extract(chosen.latent))
+}
+
+/// One coarse-to-fine run with the L0 and kernel weights divided by `gain²`.
+func estimateAtGain(_ crop: Image, options: BlindOptions, gain: Double, seed: UInt64) throws -> Image {
+    let size = options.kernelSize
     // Scales: factors √½^i while the kernel stays ≥ 5 px.
     var factors = [1.0]
     while true {
@@ -89,32 +131,26 @@ public func estimateBlindKernel(_ image: Image, options: BlindOptions, seed: UIn
     if seed != 0 { for i in 0 ..< 9 { kernel.pixels[i] += Float(0.05 * rng.uniform()) } }
     normalise(&kernel)
 
-    var latent = crop
-    var confidence = 0.0
+    let g2 = gain * gain
     for (level, factor) in factors.enumerated() {
         let k = oddSize(factor)
-        let h = max(8, Int((Double(cropH) * factor).rounded())), w = max(8, Int((Double(cropW) * factor).rounded()))
-        let y = level == factors.count - 1 && factor == 1 ? crop : try crop.resized(width: w, height: h, method: .area)
+        let h = max(8, Int((Double(crop.height) * factor).rounded())), w = max(8, Int((Double(crop.width) * factor).rounded()))
+        let y = level == factors.count - 1 ? crop : try crop.resized(width: w, height: h, method: .area)
         if kernel.width != k {
             kernel = try kernel.resized(width: k, height: k, method: .bilinear)
             for i in kernel.pixels.indices { kernel.pixels[i] = max(0, kernel.pixels[i]) }
             normalise(&kernel)
         }
         let domain = SmoothDomain(y, pad: k)
-        var lambda = options.gradientWeight
+        var lambda = options.gradientWeight / g2
         for _ in 0 ..< options.iterationsPerScale {
-            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda)
-            let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight)
+            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent)
+            let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight / g2)
             kernel = cleanKernel(update, threshold: Float(options.threshold))
-            lambda = max(lambda / 1.1, 1e-4)
-            if level == factors.count - 1 {
-                latent = domain.extract(x)
-                confidence = explainedGradientEnergy(domain: domain, latent: x, kernel: kernel)
-            }
+            lambda = max(lambda / 1.1, 1e-4 / g2)
         }
     }
-    let psf = try PSF(weights: kernel, kind: .custom)
-    return BlindResult(psf: psf, confidence: max(0, min(1, confidence)), latent: latent)
+    return kernel
 }
 
 /// `estimateBlindKernel` with default options for `kernelSize`.

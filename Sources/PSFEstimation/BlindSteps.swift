@@ -21,7 +21,13 @@ func forwardGradients(_ v: [Float], height h: Int, width w: Int) -> (gx: [Float]
 
 /// `min_x ‖k ∗ x − y‖² + λ‖∇x‖₀` by half-quadratic splitting (Xu et al. 2011 "L0 smoothing"
 /// with a blur term; Pan et al. 2014's `L0Restoration`): β from 2λ, doubling, up to 10⁵.
-func l0Restore(domain: SmoothDomain, kernel: Image, lambda: Double) -> [Float] {
+///
+/// `bounded`: after each step the latent is clamped to the blurred image's range. A blurred
+/// pixel is a weighted mean of sharp ones, so the sharp image spans at least that range; the
+/// clamp costs the true latent little (its highlights beyond the range are thin) and removes
+/// the high-amplitude stripes with which a wrong kernel's latent explains a periodic texture
+/// (on `brick`, a vertically spread kernel plus ±2-unit stripes beside every mortar joint).
+func l0Restore(domain: SmoothDomain, kernel: Image, lambda: Double, bounded: Bool = false) -> [Float] {
     let h = domain.height, w = domain.width, cw = w / 2 + 1
     let fft = RealFFT2D.plan(height: h, width: w)
     let otf = try! psfToOTF(kernel, height: h, width: w)   // the kernel fits: the domain is padded by its size
@@ -47,6 +53,7 @@ func l0Restore(domain: SmoothDomain, kernel: Image, lambda: Double) -> [Float] {
         }
     }
     var s = domain.values
+    let lower = domain.values.min() ?? 0, upper = domain.values.max() ?? 1
     var beta = 2 * lambda
     let normin2 = RealBuffer(count: h * w, zeroed: false)
     let spectrum = ComplexBuffer(count: fft.spectrumCount, zeroed: false)
@@ -75,7 +82,11 @@ func l0Restore(domain: SmoothDomain, kernel: Image, lambda: Double) -> [Float] {
             spectrum.floats[2 * i + 1] = (numerator1[2 * i + 1] + b * spectrum.floats[2 * i + 1]) * d
         }
         fft.inverseUnnormalized(destroying: spectrum, out)
-        for i in 0 ..< h * w { s[i] = out.pointer[i] }
+        if bounded {
+            for i in 0 ..< h * w { s[i] = min(upper, max(lower, out.pointer[i])) }
+        } else {
+            for i in 0 ..< h * w { s[i] = out.pointer[i] }
+        }
         beta *= 2
     }
     return s

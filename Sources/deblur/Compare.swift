@@ -172,11 +172,11 @@ struct Compare: ParsableCommand {
 }
 
 /// The PSF estimator of `--psf estimated` (and the web app's "estimate"): blind multi-scale kernel
-/// estimation with an L0 gradient prior, 31×31 kernel, seed 0 — it assumes no blur family, so the
-/// estimated rows are truly blind.
+/// estimation with an L0 gradient prior at four contrast gains, 31×31 kernel, seed 0 — it assumes
+/// no blur family, so the estimated rows are truly blind.
 func psfEstimatorHook() -> (PSFEstimator?, String?) {
     ({ blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf },
-     "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, 31×31, seed 0)")
+     "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, contrast gains 1–2√2, 31×31, seed 0)")
 }
 
 /// `deblur merge`: one report from the folders of a sharded comparison.

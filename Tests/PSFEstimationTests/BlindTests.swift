@@ -22,6 +22,44 @@ import Testing
         #expect(estimate.confidence > 0 && estimate.confidence <= 1)
     }
 
+    /// A faint copy of the case above (contrast × 0.3 about the mean, then re-quantised with the same
+    /// noise): at λ = 4e-3 alone the L0 latent loses the weak edges; the contrast ladder must still
+    /// find the kernel.
+    @Test func recoversCameraShakeOnAFaintImage() throws {
+        let truth = try PSF.shake(seed: 5, length: 12)
+        var source = deadLeaves(width: 128 + truth.width - 1, height: 128 + truth.height - 1, seed: 21)
+        let mean = Float(source.sum / Double(source.pixels.count))
+        for i in source.pixels.indices { source.pixels[i] = mean + 0.3 * (source.pixels[i] - mean) }
+        let data = try degrade(source, psf: truth, options: DegradationOptions(noiseSigma: 0.01), seed: 21)
+        let size = truth.width + 2 + (truth.width % 2 == 0 ? 1 : 0)
+        let estimate = try estimatePSF(data.blurred, model: .blind, kernelSize: size)
+        let ncc = kernelNCC(estimate.psf, truth)
+        #expect(ncc >= 0.8, "kernel NCC \(ncc)")
+        let ratio = try errorRatio(sharp: data.sharp, blurred: data.blurred, truePSF: truth, estimatedPSF: estimate.psf)
+        #expect(ratio.ratio <= 3, "error ratio \(ratio.ratio)")
+    }
+
+    @Test func boundedLatentStaysInTheBlurredRange() throws {
+        let data = try blurredCase(try PSF.shake(seed: 5, length: 12), side: 64, seed: 3)
+        let domain = SmoothDomain(data.blurred, pad: 9)
+        var kernel = Image(channels: 1, height: 9, width: 9)
+        for x in 0 ..< 9 { kernel[0, 4, x] = 1.0 / 9 }   // a wrong (horizontal) kernel makes the latent overshoot
+        let lower = domain.values.min()!, upper = domain.values.max()!
+        let free = l0Restore(domain: domain, kernel: kernel, lambda: 1e-3)
+        #expect(free.min()! < lower || free.max()! > upper, "the test case should overshoot without the bound")
+        let bounded = l0Restore(domain: domain, kernel: kernel, lambda: 1e-3, bounded: true)
+        #expect(bounded.allSatisfy { $0 >= lower && $0 <= upper })
+    }
+
+    @Test func contrastGainsAreValidated() throws {
+        let data = try blurredCase(try PSF.shake(seed: 5, length: 12), side: 64, seed: 3)
+        for gains in [[], [0.0], [1, -2], [Double.nan]] {
+            var options = BlindOptions(kernelSize: 9)
+            options.contrastGains = gains
+            #expect(throws: PSFEstimationError.self) { try estimateBlindKernel(data.blurred, options: options) }
+        }
+    }
+
     @Test func kernelIsCentredOnItsCentroid() {
         var k = Image(channels: 1, height: 7, width: 7)
         k[0, 1, 1] = 1

@@ -31,6 +31,9 @@ public struct PreparedComparison {
     public let caseIDs: Set<String>
     /// Methods whose earlier rows in the output folder were discarded because the method changed.
     public let changedMethods: [String]
+    /// True when the earlier rows were scored with another PSF estimator (by its description):
+    /// their estimated-PSF rows were discarded.
+    public let estimatorChanged: Bool
 
     /// Rows of this run's cases and plan (what the report shows).
     public var rows: [ResultRow] {
@@ -85,6 +88,7 @@ public enum Comparison {
         // Rows of a method that changed since they were scored (other weights, other settings) are
         // computed again rather than reused.
         var changed: Set<String> = []
+        var estimatorChanged = false
         if let data = FileManager.default.contents(atPath: runURL.path), let old = try? JSONDecoder().decode(RunInfo.self, from: data) {
             guard old.hasSameCases(as: info) else {
                 throw WorkbenchError.incompatibleRun("\(out.path) holds a comparison of other data (\(old.selection.data), \(old.selection.split) split, "
@@ -94,14 +98,19 @@ public enum Comparison {
             // of a classical method; a learned one's weights are unknown, so its rows are redone.)
             let before = Dictionary(old.methods.map { ($0.name, $0.fingerprint ?? $0.summary) }, uniquingKeysWith: { a, _ in a })
             for m in info.methods where before[m.name].map({ $0 != m.fingerprint }) ?? false { changed.insert(m.name) }
+            // The estimator's description is its identity (it names the method and its settings).
+            estimatorChanged = old.psfEstimator != info.psfEstimator
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try enc.encode(info), to: runURL)
-        let store = try RowStore(url: out.appendingPathComponent("rows.jsonl")) { changed.contains($0.method) }
+        let store = try RowStore(url: out.appendingPathComponent("rows.jsonl")) {
+            changed.contains($0.method) || (estimatorChanged && $0.psfMode == "estimated")
+        }
         let runner = ComparisonRunner(specs: specs, methods: methods, metrics: metrics, psfModes: psfModes, store: store,
                                       assets: out.appendingPathComponent("assets"), estimator: o.estimator, jobs: o.jobs)
-        return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)), changedMethods: changed.sorted())
+        return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)), changedMethods: changed.sorted(),
+                                  estimatorChanged: estimatorChanged)
     }
 
     /// Combines the outputs of shards of one comparison into `out` (rows, pictures, report).

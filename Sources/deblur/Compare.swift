@@ -107,6 +107,9 @@ struct Compare: ParsableCommand {
         for name in prepared.changedMethods {
             print("note: \(name) changed since its rows in \(output) were scored (weights or settings); scoring it again")
         }
+        if prepared.estimatorChanged {
+            print("note: the PSF estimator changed since the estimated-PSF rows in \(output) were scored; scoring them again")
+        }
         let pending = runner.pendingCount
         let total = runner.specs.count * runner.plan.count
         print("\(runner.specs.count) images × \(runner.plan.count) method rows = \(total) rows; \(total - pending) already done, \(pending) to run"

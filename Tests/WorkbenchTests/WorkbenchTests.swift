@@ -1,3 +1,4 @@
+import Blur
 import Foundation
 import ImageCore
 import ImageIO
@@ -134,6 +135,32 @@ func lines(_ url: URL) throws -> [String] {
         try again.runner.run()
         let after = again.rows.filter { $0.method == "unet" }.map { $0.metrics["psnr"]! }.sorted()
         #expect(after.count == 2 && after != before)
+    }
+
+    @Test("rows scored with another PSF estimator are scored again; the true-PSF rows are reused")
+    func changedEstimatorIsScoredAgain() throws {
+        let data = try tinyDataset(), out = temporaryOutput()
+        defer { for u in [data, out] { try? FileManager.default.removeItem(at: u) } }
+        var o = options(data, metrics: "psnr")
+        o.methods = "wiener"
+        o.psf = "both"
+        o.estimator = { _ in try PSF.gaussian(sigma: 1) }
+        o.estimatorName = "gaussian:1"
+        let first = try Comparison.prepare(o, out: out)
+        #expect(!first.estimatorChanged)
+        try first.runner.run()
+        let before = first.rows.filter { $0.psfMode == "estimated" && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
+        #expect(try Comparison.prepare(o, out: out).runner.pendingCount == 0)
+
+        o.estimator = { _ in try PSF.gaussian(sigma: 2.5) }
+        o.estimatorName = "gaussian:2.5"
+        let again = try Comparison.prepare(o, out: out)
+        #expect(again.estimatorChanged)
+        #expect(again.changedMethods.isEmpty)
+        #expect(again.runner.pendingCount == before.count)   // only the estimated-PSF wiener rows
+        try again.runner.run()
+        let after = again.rows.filter { $0.psfMode == "estimated" && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
+        #expect(after.count == before.count && after != before)
     }
 
     @Test func mergingTwoShardsEqualsTheUnshardedRun() throws {

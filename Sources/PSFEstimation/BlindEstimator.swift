@@ -34,6 +34,8 @@ public struct BlindOptions: Sendable, Equatable {
     public var selectionGradientWeight: Double = 1e-3
     /// Clamp the latent to the blurred image's range in every L0 step (see `l0Restore`).
     public var boundLatent = true
+    /// Threads for the runs of `contrastGains` (they are independent; the result does not depend on it).
+    public var threads: Int = workerThreadCount
 
     public init(kernelSize: Int) { self.kernelSize = kernelSize }
 }
@@ -95,12 +97,23 @@ public func estimateBlindKernel(_ image: Image, options: BlindOptions, seed: UIn
                                                   expected: "at least one positive, finite gain")
     }
     let fine = SmoothDomain(crop, pad: size)
+    // The gains are independent runs: one per worker thread, each writing only its own slot.
+    let gains = options.contrastGains
+    var slots = [Result<(kernel: Image, score: Double, latent: [Float]), Error>?](repeating: nil, count: gains.count)
+    slots.withUnsafeMutableBufferPointer { buffer in
+        let out = UncheckedSendable(buffer)
+        parallelFor(gains.count, threads: options.threads) { i in
+            out.value[i] = Result {
+                let kernel = try estimateAtGain(crop, options: options, gain: gains[i], seed: seed)
+                let x = l0Restore(domain: fine, kernel: kernel, lambda: options.selectionGradientWeight, bounded: options.boundLatent)
+                return (kernel, explainedGradientEnergy(domain: fine, latent: x, kernel: kernel), x)
+            }
+        }
+    }
     var best: (kernel: Image, score: Double, latent: [Float])?
-    for gain in options.contrastGains {
-        let kernel = try estimateAtGain(crop, options: options, gain: gain, seed: seed)
-        let x = l0Restore(domain: fine, kernel: kernel, lambda: options.selectionGradientWeight, bounded: options.boundLatent)
-        let score = explainedGradientEnergy(domain: fine, latent: x, kernel: kernel)
-        if best == nil || score > best!.score { best = (kernel, score, x) }
+    for slot in slots {
+        let candidate = try slot!.get()
+        if best == nil || candidate.score > best!.score { best = candidate }   // ties: the lower gain
     }
     let chosen = best!
     let psf = try PSF(weights: chosen.kernel, kind: .custom)

@@ -56,14 +56,7 @@ extension Float: MomentScalar {
                 dst[j] = c * r3[j] + w0 * (r0[j] + r6[j]) + w1 * (r1[j] + r5[j]) + w2 * (r2[j] + r4[j])
             }
         default:
-            // Generic radius: one pass per symmetric tap pair.
-            let centre = w[radius], mid = base + radius &* s
-            for j in 0 ..< n { dst[j] = centre * mid[j] }
-            for t in 0 ..< radius {
-                let weight = w[t]
-                let a = base + t &* s, b = base + (2 &* radius &- t) &* s
-                for j in 0 ..< n { dst[j] += weight * (a[j] + b[j]) }
-            }
+            filterByTapPairs(base, stride: s, dst, count: n, taps: w, radius: radius)
         }
     }
 }
@@ -116,15 +109,22 @@ extension Double: MomentScalar {
                     + w2 * (p[2 &* s] + p[6 &* s]) + w3 * (p[3 &* s] + p[5 &* s])
             }
         default:
-            // Generic radius: one pass per symmetric tap pair.
-            let centre = w[radius], mid = base + radius &* s
-            for j in 0 ..< n { dst[j] = centre * mid[j] }
-            for t in 0 ..< radius {
-                let weight = w[t]
-                let a = base + t &* s, b = base + (2 &* radius &- t) &* s
-                for j in 0 ..< n { dst[j] += weight * (a[j] + b[j]) }
-            }
+            filterByTapPairs(base, stride: s, dst, count: n, taps: w, radius: radius)
         }
+    }
+}
+
+/// Vertical symmetric correlation for any radius, one pass per symmetric tap pair: the fallback of
+/// both conformances for the radii they do not unroll (same shape contract).
+@inline(__always)
+func filterByTapPairs<T: FloatingPoint>(_ base: UnsafePointer<T>, stride s: Int, _ dst: UnsafeMutablePointer<T>,
+                                        count n: Int, taps w: UnsafePointer<T>, radius: Int) {
+    let centre = w[radius], mid = base + radius &* s
+    for j in 0 ..< n { dst[j] = centre * mid[j] }
+    for t in 0 ..< radius {
+        let weight = w[t]
+        let a = base + t &* s, b = base + (2 &* radius &- t) &* s
+        for j in 0 ..< n { dst[j] += weight * (a[j] + b[j]) }
     }
 }
 

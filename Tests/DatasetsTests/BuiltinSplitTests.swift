@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import Datasets
+
+@Suite("The built-in split (scikit-image + wallpaper photographs)")
+struct BuiltinSplitTests {
+    @Test("seed 0: ≥ 8 test scenes including astronaut and hubble_deep_field, 2 non-texture validation scenes, disjoint, deterministic")
+    func builtinSplit() throws {
+        let tags = try CommittedLists.builtinTags()
+        #expect(tags.count == 42)
+        let scenes = Array(tags.keys)
+        let split = try SceneSplit(scenes: scenes, tags: tags, seed: 0)
+        #expect(split.testScenes.count >= 8)
+        #expect(split.testScenes.isSuperset(of: ["astronaut", "hubble_deep_field"]))
+        #expect(split.trainScenes.isDisjoint(with: split.testScenes))
+        #expect(split.trainScenes.union(split.testScenes) == Set(scenes))
+        #expect((1 ... 2).contains(split.validationScenes.count))
+        #expect(split.validationScenes.isSubset(of: split.trainScenes))
+        for v in split.validationScenes {
+            #expect(!(tags[v] ?? []).contains("texture") && !(tags[v] ?? []).contains("defocus"), "\(v)")
+        }
+        #expect(try SceneSplit(scenes: scenes.reversed(), tags: tags, seed: 0) == split)
+        // Recorded so a change of list or rule shows up here first (the baselines depend on it).
+        #expect(split.testScenes == Self.seed0Test, "test scenes are now \(split.testScenes.sorted())")
+        #expect(split.validationScenes == Self.seed0Validation, "validation scenes are now \(split.validationScenes.sorted())")
+        // Which test scenes have large defocused regions (reported in README "Data").
+        let defocused = split.testScenes.filter { tags[$0]?.contains("defocus") == true }
+        #expect(defocused == Self.seed0DefocusedTest, "defocused test scenes are now \(defocused.sorted())")
+    }
+
+    static let seed0Test: Set<String> = []
+    static let seed0Validation: Set<String> = []
+    static let seed0DefocusedTest: Set<String> = []
+
+    @Test("other seeds keep the pinned scenes on the test side and move the rest")
+    func seeds() throws {
+        let tags = try CommittedLists.builtinTags()
+        var tests: Set<Set<String>> = []
+        for seed: UInt64 in 1 ... 5 {
+            let s = try SceneSplit(scenes: Array(tags.keys), tags: tags, seed: seed)
+            #expect(s.testScenes.isSuperset(of: ["astronaut", "hubble_deep_field"]) && s.testScenes.count == 8)
+            tests.insert(s.testScenes)
+        }
+        #expect(tests.count == 5)
+    }
+
+    @Test("without tags the split is the untagged one, with no validation scenes")
+    func untagged() throws {
+        let scenes = (0 ..< 20).map { "s\($0)" }
+        let a = try SceneSplit(scenes: scenes, seed: 4), b = try SceneSplit(scenes: scenes, tags: [:], seed: 4)
+        #expect(a == b && a.validationScenes.isEmpty && a.testScenes.count == 4)
+    }
+
+    @Test("pinned scenes stay on the test side even when they outnumber the fraction")
+    func manyPinned() throws {
+        let tags: [String: Set<String>] = ["a": ["test"], "b": ["test"], "c": ["test"], "d": [], "e": ["texture"]]
+        let s = try SceneSplit(scenes: ["a", "b", "c", "d", "e"], tags: tags, seed: 0, trainFraction: 0.8)
+        #expect(s.testScenes.isSuperset(of: ["a", "b", "c"]))
+        #expect(s.trainScenes == ["d", "e"])
+        #expect(s.validationScenes == ["d"])   // e is a texture; at least one scene keeps training
+    }
+}

@@ -19,7 +19,7 @@ public struct PhotoRecord: Sendable, Equatable {
     public let factor: Int
     public let author: String
     public let licence: String
-    /// `texture`, `defocus`, `test` (see `SceneTag`); empty for none.
+    /// `texture`, `defocus`, `test`, `train` (see `SceneTag`); empty for none.
     public let tags: Set<String>
     public let note: String
 
@@ -130,6 +130,8 @@ private final class Failures: @unchecked Sendable {
 public enum SceneTag: String, Sendable, CaseIterable {
     /// Pinned to the test side of the split (the two test scenes of the original ten-image set).
     case test
+    /// Pinned to the training side (the eight training scenes of the original ten-image set).
+    case train
     /// One material filling the frame: kept out of validation (it says little about photographs).
     case texture
     /// Large out-of-focus regions: blur there is invisible, so scores measure less.

@@ -13,12 +13,14 @@ public enum SplitSide: String, Sendable, Codable, CaseIterable {
 /// scenes both sides are non-empty. Samples follow their scene.
 ///
 /// With scene tags (`init(dataset:…)` on the built-in set, whose `scenes.tsv` carries them), scenes
-/// tagged `test` are pinned to the test side, the others are shuffled as above, and the test side is
-/// filled up to `scenes − round(trainFraction × scenes)` from the end of the shuffled order. On the
-/// built-in set (42 scenes, fraction 0.8, seed 0) this gives 34 training and 8 test scenes, keeping
-/// astronaut and hubble_deep_field (the whole test side of the ten-image set) on the test side so old
-/// numbers stay comparable. `validationScenes` are then the first `validationCount` training scenes in
-/// shuffled order that are neither `texture` nor `defocus`: a trainer holds them out for model selection.
+/// tagged `test` or `train` are pinned to that side, the others are shuffled as above, and training
+/// takes from the front of the shuffled order until it holds `round(trainFraction × scenes)` scenes
+/// (pinned ones included); the rest are test. On the built-in set (42 scenes, fraction 0.8, seed 0)
+/// this gives 34 training and 8 test scenes: the ten scikit-image scenes keep the sides of their old
+/// seed-0 split (astronaut and hubble_deep_field test, so old numbers stay comparable; the other eight
+/// train, so networks trained on the old split never saw a test scene) and six photographs join the
+/// test side. `validationScenes` are the first `validationCount` unpinned training scenes in shuffled
+/// order that are neither `texture` nor `defocus`: a trainer holds them out for model selection.
 public struct SceneSplit: Sendable, Equatable {
     public let seed: UInt64
     public let trainFraction: Double
@@ -41,7 +43,7 @@ public struct SceneSplit: Sendable, Equatable {
 
     /// The tagged split described on the type.
     /// - Parameters:
-    ///   - tags: scene → tags (`SceneTag` raw values); scenes tagged `test` are pinned to the test side.
+    ///   - tags: scene → tags (`SceneTag` raw values); scenes tagged `test` (`train`) are pinned to that side.
     ///   - validationCount: validation scenes wanted when any scene is tagged (default 2; fewer when the
     ///     training side has fewer untagged scenes).
     /// - Throws: `DatasetError.invalidFraction` unless 0 < `trainFraction` < 1.
@@ -49,8 +51,9 @@ public struct SceneSplit: Sendable, Equatable {
                 validationCount: Int = 2) throws {
         guard trainFraction > 0, trainFraction < 1 else { throw DatasetError.invalidFraction(trainFraction) }
         let all = Array(Set(scenes)).sorted()
-        let pinned = all.filter { tags[$0]?.contains(SceneTag.test.rawValue) == true }
-        var order = all.filter { !pinned.contains($0) }
+        let pinnedTest = all.filter { tags[$0]?.contains(SceneTag.test.rawValue) == true }
+        let pinnedTrain = all.filter { tags[$0]?.contains(SceneTag.train.rawValue) == true && !pinnedTest.contains($0) }
+        var order = all.filter { !pinnedTest.contains($0) && !pinnedTrain.contains($0) }
         var rng = SeededRNG(seed: seed)
         if order.count > 1 {
             for i in stride(from: order.count - 1, to: 0, by: -1) {
@@ -60,19 +63,20 @@ public struct SceneSplit: Sendable, Equatable {
         }
         var nTrain = Int((trainFraction * Double(all.count)).rounded())
         if all.count >= 2 { nTrain = min(max(nTrain, 1), all.count - 1) }
-        nTrain = min(nTrain, order.count)          // pinned scenes never train
-        let train = Array(order.prefix(nTrain))
+        let fromOrder = min(max(nTrain - pinnedTrain.count, 0), order.count)
+        let train = Array(order.prefix(fromOrder))
         self.seed = seed
         self.trainFraction = trainFraction
-        self.trainScenes = Set(train)
-        self.testScenes = Set(order.dropFirst(nTrain)).union(pinned)
+        self.trainScenes = Set(train).union(pinnedTrain)
+        self.testScenes = Set(order.dropFirst(fromOrder)).union(pinnedTest)
         if tags.isEmpty {
             self.validationScenes = []
         } else {
             let excluded: Set<String> = [SceneTag.texture.rawValue, SceneTag.defocus.rawValue]
             let candidates = train.filter { (tags[$0] ?? []).isDisjoint(with: excluded) }
             // Keep at least one scene to train on.
-            self.validationScenes = Set(candidates.prefix(min(max(validationCount, 0), max(train.count - 1, 0))))
+            let room = max(train.count + pinnedTrain.count - 1, 0)
+            self.validationScenes = Set(candidates.prefix(min(max(validationCount, 0), room)))
         }
     }
 

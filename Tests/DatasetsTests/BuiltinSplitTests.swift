@@ -4,7 +4,7 @@ import Testing
 
 @Suite("The built-in split (scikit-image + wallpaper photographs)")
 struct BuiltinSplitTests {
-    @Test("seed 0: ≥ 8 test scenes including astronaut and hubble_deep_field, 2 non-texture validation scenes, disjoint, deterministic")
+    @Test("seed 0: 8 test scenes including astronaut and hubble_deep_field, the old training scenes on the training side, 2 validation scenes that are neither texture nor defocus; disjoint, deterministic")
     func builtinSplit() throws {
         let tags = try CommittedLists.builtinTags()
         #expect(tags.count == 42)
@@ -12,6 +12,7 @@ struct BuiltinSplitTests {
         let split = try SceneSplit(scenes: scenes, tags: tags, seed: 0)
         #expect(split.testScenes.count >= 8)
         #expect(split.testScenes.isSuperset(of: ["astronaut", "hubble_deep_field"]))
+        #expect(split.trainScenes.isSuperset(of: ["brick", "camera", "chelsea", "coffee", "coins", "grass", "gravel", "rocket"]))
         #expect(split.trainScenes.isDisjoint(with: split.testScenes))
         #expect(split.trainScenes.union(split.testScenes) == Set(scenes))
         #expect((1 ... 2).contains(split.validationScenes.count))
@@ -28,17 +29,18 @@ struct BuiltinSplitTests {
         #expect(defocused == Self.seed0DefocusedTest, "defocused test scenes are now \(defocused.sorted())")
     }
 
-    static let seed0Test: Set<String> = []
-    static let seed0Validation: Set<String> = []
-    static let seed0DefocusedTest: Set<String> = []
+    static let seed0Test: Set<String> = ["astronaut", "facade", "hubble_deep_field", "meadow", "nuthatch", "stream", "water_drop", "wine"]
+    static let seed0Validation: Set<String> = ["lake_dawn", "pier"]
+    static let seed0DefocusedTest: Set<String> = ["nuthatch", "water_drop"]
 
-    @Test("other seeds keep the pinned scenes on the test side and move the rest")
+    @Test("other seeds keep the pinned scenes on their sides and move the rest")
     func seeds() throws {
         let tags = try CommittedLists.builtinTags()
         var tests: Set<Set<String>> = []
         for seed: UInt64 in 1 ... 5 {
             let s = try SceneSplit(scenes: Array(tags.keys), tags: tags, seed: seed)
             #expect(s.testScenes.isSuperset(of: ["astronaut", "hubble_deep_field"]) && s.testScenes.count == 8)
+            #expect(s.trainScenes.isSuperset(of: ["camera", "chelsea", "grass"]))
             tests.insert(s.testScenes)
         }
         #expect(tests.count == 5)
@@ -51,8 +53,12 @@ struct BuiltinSplitTests {
         #expect(a == b && a.validationScenes.isEmpty && a.testScenes.count == 4)
     }
 
-    @Test("pinned scenes stay on the test side even when they outnumber the fraction")
+    @Test("pinned scenes stay on their side even when they outnumber the fraction")
     func manyPinned() throws {
+        let both: [String: Set<String>] = ["a": ["test"], "b": ["train"], "c": ["train"], "d": [], "e": [], "f": []]
+        let p = try SceneSplit(scenes: ["a", "b", "c", "d", "e", "f"], tags: both, seed: 3, trainFraction: 0.5)
+        #expect(p.testScenes.contains("a") && p.trainScenes.isSuperset(of: ["b", "c"]) && p.trainScenes.count == 3)
+        #expect(p.validationScenes.count == 1 && p.validationScenes.isDisjoint(with: ["b", "c"]))
         let tags: [String: Set<String>] = ["a": ["test"], "b": ["test"], "c": ["test"], "d": [], "e": ["texture"]]
         let s = try SceneSplit(scenes: ["a", "b", "c", "d", "e"], tags: tags, seed: 0, trainFraction: 0.8)
         #expect(s.testScenes.isSuperset(of: ["a", "b", "c"]))

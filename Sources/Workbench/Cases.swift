@@ -77,7 +77,7 @@ public enum CaseListing {
         case "train": side = .train
         default: throw WorkbenchError.emptySelection("--split must be test, train or all (got '\(s.split)')")
         }
-        let split = try SceneSplit(scenes: dataset.scenes, seed: s.splitSeed)
+        let split = try SceneSplit(dataset: dataset, seed: s.splitSeed)   // uses the built-in set's scene tags
         let samples = split.samples(of: dataset, side: side)
         guard !samples.isEmpty else { throw WorkbenchError.emptySelection("the \(s.split) split of \(dataset.root) is empty") }
         var specs: [CaseSpec] = []

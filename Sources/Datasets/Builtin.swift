@@ -5,7 +5,7 @@ import Foundation
 /// `scripts/fetch-data.sh` (run by `make demo` and `make test`) installs scikit-image 0.26.0's
 /// CC0 / public-domain photographs into `Data/builtin/`, and the verified originals of the Debian
 /// wallpaper photographs of `scripts/photos.tsv` into `Data/photo-originals/`; `folder()` writes their
-/// downscaled PNGs into `Data/builtin/` the first time it runs (`PhotoSet.prepare`, about 10 s on 2 cores),
+/// downscaled PNGs into `Data/builtin/` the first time it runs (`PhotoSet.prepare`; once, 52 s of CPU in a debug build),
 /// so the built-in set is the union of both lists (42 scenes). The folder is looked up, in order, from
 /// `$DEBLUR_DATA_DIR/builtin`, `./Data/builtin`, and the `Data/builtin` folder above the running
 /// executable (so `.build/release/deblur` finds the checkout's data from any working directory).

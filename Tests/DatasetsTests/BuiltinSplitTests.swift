@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Datasets
+import Blur
+import ImageCore
+import ImageIO
 
 @Suite("The built-in split (scikit-image + wallpaper photographs)")
 struct BuiltinSplitTests {
@@ -64,5 +67,22 @@ struct BuiltinSplitTests {
         #expect(s.testScenes.isSuperset(of: ["a", "b", "c"]))
         #expect(s.trainScenes == ["d", "e"])
         #expect(s.validationScenes == ["d"])   // e is a texture; at least one scene keeps training
+    }
+
+    @Test("a folder's scenes.tsv reaches the dataset, the tagged split and the degradation manifest")
+    func tagsReachTheManifest() throws {
+        let root = try makeTree([])
+        for name in ["a", "b", "c", "d", "e"] {
+            try writeImage(Image(channels: 1, height: 12, width: 12, value: 0.5), to: root.appendingPathComponent("\(name).png").path)
+        }
+        try "# scene\ttags\na\ttest,defocus\nb\ttrain\nc\t-\n".write(to: root.appendingPathComponent("scenes.tsv"), atomically: true, encoding: .utf8)
+        let ds = try loadDataset(at: root.path)
+        #expect(ds.sceneTags["a"] == ["test", "defocus"] && ds.sceneTags["c"] == [])
+        let split = try SceneSplit(dataset: ds, seed: 0)
+        #expect(split.testScenes.contains("a") && split.trainScenes.contains("b"))
+        let manifest = try writeSyntheticSet(from: ds, psf: "motion:3,0", options: DegradationOptions(), seed: 0, split: split,
+                                             side: nil, to: try makeTree([]), tool: "test").manifest
+        #expect(manifest.items.first { $0.scene == "a" }?.sceneTags == ["defocus", "test"])
+        #expect(manifest.items.first { $0.scene == "d" }?.sceneTags == nil)
     }
 }

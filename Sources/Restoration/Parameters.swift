@@ -47,6 +47,59 @@ public struct MethodParameter: Sendable, Codable, Equatable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case name, label, help, kind, minimum, maximum, choices, defaultValue = "default", automatic }
+
+    /// Flat JSON for `GET /api/methods`: `{"name": "iterations", "kind": "integer", "minimum": 1,
+    /// "maximum": 10000, "default": "30", …}`; `default` is absent when the value is computed (`automatic` says how).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(label, forKey: .label)
+        try c.encode(help, forKey: .help)
+        switch kind {
+        case let .real(r):
+            try c.encode("real", forKey: .kind)
+            try c.encode(r.lowerBound, forKey: .minimum)
+            try c.encode(r.upperBound, forKey: .maximum)
+        case let .integer(r):
+            try c.encode("integer", forKey: .kind)
+            try c.encode(r.lowerBound, forKey: .minimum)
+            try c.encode(r.upperBound, forKey: .maximum)
+        case let .choice(words):
+            try c.encode("choice", forKey: .kind)
+            try c.encode(words, forKey: .choices)
+        case .file:
+            try c.encode("file", forKey: .kind)
+        }
+        try c.encodeIfPresent(defaultValue?.description, forKey: .defaultValue)
+        try c.encodeIfPresent(automatic, forKey: .automatic)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        label = try c.decode(String.self, forKey: .label)
+        help = try c.decode(String.self, forKey: .help)
+        automatic = try c.decodeIfPresent(String.self, forKey: .automatic)
+        let text = try c.decodeIfPresent(String.self, forKey: .defaultValue)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "real":
+            kind = .real(try c.decode(Double.self, forKey: .minimum) ... c.decode(Double.self, forKey: .maximum))
+            defaultValue = text.flatMap(Double.init).map(ParameterValue.real)
+        case "integer":
+            kind = .integer(try c.decode(Int.self, forKey: .minimum) ... c.decode(Int.self, forKey: .maximum))
+            defaultValue = text.flatMap { Int($0) }.map(ParameterValue.integer)
+        case "choice":
+            kind = .choice(try c.decode([String].self, forKey: .choices))
+            defaultValue = text.map(ParameterValue.choice)
+        case "file":
+            kind = .file
+            defaultValue = text.map(ParameterValue.file)
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown parameter kind '\(other)'")
+        }
+    }
+
     /// Parses and checks a value typed by a user.
     /// - Throws: `RestorationError.badParameter` naming the method, parameter, value and what is accepted.
     public func parse(_ text: String, method: String) throws -> ParameterValue {

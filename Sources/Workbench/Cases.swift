@@ -72,7 +72,7 @@ public enum CaseListing {
         let dataset = try BuiltinData.resolve(s.data)
         guard !dataset.samples.isEmpty else { throw WorkbenchError.emptyDataset(root: dataset.root) }
         let side = s.split.side
-        let split = try SceneSplit(scenes: dataset.scenes, seed: s.splitSeed)
+        let split = try SceneSplit(dataset: dataset, seed: s.splitSeed)   // uses the built-in set's scene tags
         let samples = split.samples(of: dataset, side: side)
         guard !samples.isEmpty else { throw WorkbenchError.emptySplit(split: s.split, root: dataset.root) }
         var specs: [CaseSpec] = []

@@ -67,7 +67,7 @@ struct Degrade: ParsableCommand {
 
     func run() throws {
         let dataset = try BuiltinData.resolve(source)
-        let sceneSplit = try SceneSplit(scenes: dataset.scenes, seed: splitSeed, trainFraction: trainFraction)
+        let sceneSplit = try SceneSplit(dataset: dataset, seed: splitSeed, trainFraction: trainFraction)
         let options = DegradationOptions(noiseSigma: degradation.noise, poissonPeak: poisson, quantize: !noQuantize, boundary: boundary)
         print("degrade: \(sceneSplit.samples(of: dataset, side: split.side).count) image(s) from \(dataset.root) (\(split.rawValue) split), PSF \(psf), σ = \(degradation.noise)")
         let (manifest, degraded) = try writeSyntheticSet(

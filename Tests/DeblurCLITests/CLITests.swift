@@ -90,6 +90,7 @@ struct AddingAMethodTests {
                 let text = String(buffer: response.body)
                 #expect(text.contains("\"name\":\"identity\""))
                 #expect(text.contains("Identity (test)"))
+                #expect(text.contains(#"{"default":"1","help":"multiplies the output","kind":"real","label":"Gain","maximum":2,"minimum":0,"name":"gain"}"#))
             }
             // The page builds its method checkboxes from /api/methods.
             try await client.execute(uri: "/", method: .get) { response in

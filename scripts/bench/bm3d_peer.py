@@ -276,8 +276,9 @@ def denoise(args):
         rows.append(row)
         print(f"  {name}: " + ", ".join(f"{m} {row[m]['psnr']:.2f} dB" if "psnr" in row[m] else f"{m} FAILED"
                                         for m in methods), flush=True)
-    write_json(os.path.join(out, "results.json"), {"versions": manifest["versions"], "methods": methods,
-                                                    "rows": rows, "argv": sys.argv})
+        # Rewritten after every image, so an interrupted run keeps what it measured.
+        write_json(os.path.join(out, "results.json"), {"versions": manifest["versions"], "methods": methods,
+                                                        "rows": rows, "argv": sys.argv})
     print_denoise_table(rows, methods)
     print(f"wrote {out}/manifest.json and {out}/results.json")
 

@@ -157,6 +157,10 @@ def deblur(args):
     tool = deblur_tool(args)
     paddings = args.padding.split(",")
     rows = []
+    path = args.json or os.path.join(args.out or args.dirs[0], "bm3d_deblurring.json")
+    result = {"versions": common.versions(), "argv": sys.argv, "paddings": paddings, "color": args.color,
+              "method": f"bm3d.bm3d_deblurring(plane[..., None], sigma, psf), profile 'np', one call per "
+                        f"channel ({args.color} space for RGB)"}
     for folder in args.dirs:
         manifest = json.load(open(os.path.join(folder, "manifest.json")))
         outdir = os.path.join(args.out or folder, "bm3d_deblurring")
@@ -181,7 +185,7 @@ def deblur(args):
                    "model_residual_std": res, "model_residual_std_flipped_psf": res_flip}
             for p in paddings:
                 with common.Timer() as t:
-                    est = bm3d_deblur(blurred, psf, sigma, p)
+                    est = bm3d_deblur(blurred, psf, sigma, p, args.color)
                 out_path = os.path.join(outdir, p, f)
                 common.write_png16(out_path, np.clip(est, 0, 1))
                 restored, _ = common.read_image(out_path)
@@ -190,10 +194,8 @@ def deblur(args):
             rows.append(row)
             print(f"  {f} ({row['spec']}): blurred {row['blurred_psnr']:.2f} dB, " +
                   ", ".join(f"{p} {row[p]['psnr']:.2f} dB {row[p]['seconds']:.1f} s" for p in paddings), flush=True)
-    result = {"versions": common.versions(), "argv": sys.argv, "paddings": paddings, "rows": rows,
-              "method": "bm3d.bm3d_deblurring(z, sigma, psf), profile 'np'; RGB via bm3d.rgb_to 'opp'"}
-    path = args.json or os.path.join(args.out or args.dirs[0], "bm3d_deblurring.json")
-    common.write_json(path, result)
+            # Rewritten after every case, so an interrupted run keeps what it measured.
+            common.write_json(path, {**result, "rows": rows})
     print_deblur_table(rows, paddings)
     print(f"wrote {path}")
 
@@ -253,6 +255,8 @@ def add_parsers(sub):
     d.add_argument("--padding", default="reflect,none", help="reflect (our --border reflect), none, or both")
     d.add_argument("--out", help="folder for restored images (default: each DIR) and the JSON")
     d.add_argument("--json", help="results file (default: OUT/bm3d_deblurring.json)")
+    d.add_argument("--color", choices=["opp", "rgb"], default="opp",
+                   help="space of the per-channel calls for RGB: bm3d's opponent space (default) or RGB")
     d.set_defaults(func=deblur)
     s = sub.add_parser("speed", help="time bm3d_deblurring on a 512² RGB crop")
     s.add_argument("--image", default=os.path.join(common.ROOT, "Data", "builtin", "astronaut.png"))

@@ -38,12 +38,13 @@ Subcommands (each prints a table and writes JSON):
   speed    [--image Data/builtin/astronaut.png] [--psf-spec disk:5] [--repeats 3]
       Times `bm3d_deblurring` on a 512² RGB crop (padded and not), for the plug-and-play speed target.
 
-Exact commands of the recorded runs (2026-12-05, README "Performance"):
-    /work/venv-peers/bin/python scripts/bench/bm3d_peer.py denoise /tmp/peers-denoise \\
-        --ours 'copy=cp {input} {output}'
-    .build/release/deblur degrade builtin --split test --psf mixed --noise 0.01 --seed 0 -o /tmp/deg
-    /work/venv-peers/bin/python scripts/bench/bm3d_peer.py deblur /tmp/deg --deblur .build/release/deblur
-    /work/venv-peers/bin/python scripts/bench/bm3d_peer.py speed --deblur .build/release/deblur
+Exact commands of the recorded runs (2026-12-05, a 2-core AMD EPYC shared with several builds:
+load average 9-16, so wall times are inflated several-fold; the CPU seconds are the steadier figure):
+    swift build -c release --product deblur
+    /work/venv-peers/bin/python scripts/bench/bm3d_peer.py denoise /tmp/peers-runs/denoise \
+        --images Data/builtin/astronaut.png --ours 'copy=cp {input} {output}'
+    .build/release/deblur degrade builtin --split test --psf mixed --noise 0.01 --seed 0 -o /tmp/peers-runs/deg
+    /work/venv-peers/bin/python scripts/bench/bm3d_peer.py deblur /tmp/peers-runs/deg --deblur .build/release/deblur
 """
 import argparse
 import json

@@ -26,9 +26,13 @@ Fairness decisions:
   kernel, its flip and its centre are right; the flipped kernel's residual is recorded beside it).
 - σ passed: sqrt(σ² + q²/12) with σ from the manifest and q = 1/(2^bitdepth − 1) of the blurred
   PNG (8-bit: 0.01 → 0.010064); Poisson noise (if any) adds its mean variance mean(y)/peak.
-- Colour: bm3d_deblurring matches blocks on its first channel, so RGB goes through bm3d's own
-  opponent transform (`bm3d.rgb_to(…, 'opp')`, as `bm3d_rgb` does for denoising; it commutes with
-  the blur since the PSF sums to 1), each channel's σ scaled as bm3d_rgb scales it, and back.
+- Colour: bm3d 4.0.3's multichannel bm3d_deblurring fails (its Wiener stage hands every channel
+  the same 3-channel pilot), and its 2-D path broadcasts a scalar σ's PSD to 1×H×W; so each plane
+  is deblurred on its own, passed as H×W×1. RGB goes through bm3d's own opponent transform
+  (`bm3d.rgb_to(…, 'opp')`, the space `bm3d_rgb` denoises in; it commutes with the blur since the
+  PSF sums to 1) with each channel's σ scaled as bm3d_rgb scales it, and back (`--color rgb`:
+  per RGB channel instead). The 2008 method is defined for gray images; this is its usual
+  colour extension, with block matching per channel rather than on luminance.
 - Output clipped to [0, 1] (as `deblur compare` clamps every restoration before scoring) and written
   as 16-bit PNG; every score is computed from that file. Time: the bm3d call plus padding, taper
   and colour transform (no file I/O), single process.

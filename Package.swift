@@ -49,19 +49,21 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
-        .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "Reporting"]),
-        .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
-        .target(name: "WebApp", dependencies: [
-            "ImageCore", "ImageIO", "Blur", "Metrics",
-            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
-        ]),
         .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "CZlib"],
                 swiftSettings: numericSettings),
+        // The one method registry (classical, learned, PSF estimators) every surface reads.
+        .target(name: "Restoration", dependencies: ["ImageCore", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "PSFEstimation"]),
+        .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Restoration", "Metrics", "Datasets", "Reporting"]),
+        .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
+        .target(name: "WebApp", dependencies: [
+            "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+        ]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "Workbench", "WebApp", "PSFEstimation", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,10 +77,17 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
         .testTarget(name: "WebAppTests", dependencies: [
             "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "WebApp",
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+        ]),
+        .testTarget(name: "RestorationTests", dependencies: ["ImageCore", "Blur", "Deconvolution", "Metrics", "Restoration"]),
+        .testTarget(name: "DeblurCLITests", dependencies: [
+            "deblur", "ImageCore", "ImageIO", "Metrics", "Restoration", "Workbench", "WebApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),

@@ -49,6 +49,9 @@ public struct Dataset: Sendable {
     /// Things that limit what the scores mean (e.g. the Kaggle triplets are not pixel-aligned).
     public let warnings: [String]
 
+    /// Tags per scene from a `scenes.tsv` in the folder (the built-in set; see `SceneTag`); empty otherwise.
+    public var sceneTags: [String: Set<String>] = [:]
+
     /// All distinct scene keys, sorted.
     public var scenes: [String] { Array(Set(samples.map(\.scene))).sorted() }
 }
@@ -62,6 +65,11 @@ public enum DatasetError: LocalizedError, Equatable {
     case unpaired(path: String, names: [String])
     case invalidFraction(Double)
     case alreadyBlurred(path: String, layout: String)
+    case invalidDownscaleFactor(factor: Int, width: Int, height: Int)
+    case photoListInvalid(line: Int, reason: String)
+    case photoOriginalMissing(path: String)
+    case photoChecksumMismatch(path: String, expected: String, actual: String)
+    case photoSizeMismatch(path: String, expected: String, actual: String)
 
     public var errorDescription: String? {
         switch self {
@@ -78,6 +86,16 @@ public enum DatasetError: LocalizedError, Equatable {
             return "\(names.count) blurred image(s) in '\(path)' have no sharp partner with the same name: \(shown). Remove them or add the sharp images."
         case let .alreadyBlurred(path, layout):
             return "'\(path)' already holds blurred/sharp pairs (\(layout) layout); synthetic blur is made from a folder of sharp images."
+        case let .invalidDownscaleFactor(factor, width, height):
+            return "Cannot downscale a \(width)×\(height) image by a factor of \(factor): the factor must be at least 1 and at most the image's shorter side."
+        case let .photoListInvalid(line, reason):
+            return "scripts/photos.tsv line \(line): \(reason). Fix the line (columns are described in the file's header)."
+        case let .photoOriginalMissing(path):
+            return "The original photograph '\(path)' is missing. Run scripts/fetch-data.sh (or `make test`) to fetch it."
+        case let .photoChecksumMismatch(path, expected, actual):
+            return "The photograph '\(path)' has SHA-256 \(actual), but the list expects \(expected); it was refused. Delete it and run scripts/fetch-data.sh again, or update scripts/photos.tsv after checking the new file."
+        case let .photoSizeMismatch(path, expected, actual):
+            return "The photograph '\(path)' is \(actual) pixels, but the list records \(expected). Update scripts/photos.tsv (size and factor) after checking the file."
         case let .invalidFraction(f):
             return "The training fraction must be strictly between 0 and 1, got \(f)."
         }

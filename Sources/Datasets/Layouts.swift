@@ -32,7 +32,9 @@ public func loadDataset(at path: String) throws -> Dataset {
                           : DatasetError.unknownLayout(path: path)
     }
     let samples = files.map { Sample(id: $0.stem, scene: $0.stem, sharpPath: $0.path, blurredPath: nil, blurKind: nil) }
-    return Dataset(root: path, layout: .sharpFolder, samples: samples, warnings: [])
+    var dataset = Dataset(root: path, layout: .sharpFolder, samples: samples, warnings: [])
+    dataset.sceneTags = readSceneTags(at: root.appendingPathComponent("scenes.tsv")) ?? [:]
+    return dataset
 }
 
 /// One image file: its name without extension and its full path.

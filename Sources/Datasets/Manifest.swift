@@ -35,10 +35,13 @@ public struct DegradationManifest: Codable, Sendable, Equatable {
         public var poissonPeak: Double?
         /// Seed of this image's PSF draw and noise (derived from the run seed and the file name).
         public var seed: UInt64
+        /// The scene's tags from the built-in set (`defocus`: large out-of-focus regions, where scores
+        /// measure less; `texture`; `test`/`train` pins), sorted; nil for untagged datasets.
+        public var sceneTags: [String]?
 
         public init(file: String, scene: String, split: SplitSide, source: String, sourceSHA256: String,
                     sharpSHA256: String, blurredSHA256: String, psf: PSFRecord, noiseSigma: Double,
-                    poissonPeak: Double?, seed: UInt64) {
+                    poissonPeak: Double?, seed: UInt64, sceneTags: [String]? = nil) {
             self.file = file
             self.scene = scene
             self.split = split
@@ -50,6 +53,7 @@ public struct DegradationManifest: Codable, Sendable, Equatable {
             self.noiseSigma = noiseSigma
             self.poissonPeak = poissonPeak
             self.seed = seed
+            self.sceneTags = sceneTags
         }
     }
 

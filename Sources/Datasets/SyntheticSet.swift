@@ -50,7 +50,8 @@ public func writeSyntheticSet(from dataset: Dataset, psf: String, options: Degra
                     sharpSHA256: try SHA256.hex(fileAt: sharpPath), blurredSHA256: try SHA256.hex(fileAt: blurredPath),
                     psf: .init(kind: kernel.kind.name, spec: kernel.spec, parameters: kernel.kind.parameters,
                                size: max(kernel.height, kernel.width)),
-                    noiseSigma: options.noiseSigma, poissonPeak: options.poissonPeak, seed: imageSeed)
+                    noiseSigma: options.noiseSigma, poissonPeak: options.poissonPeak, seed: imageSeed,
+                    sceneTags: dataset.sceneTags[sample.scene].map { $0.sorted() })
                 return (item, degraded)
             }
         }

@@ -138,11 +138,12 @@ extension Image {
 
 /// Loading the training and validation images of a dataset.
 public enum TrainingData {
-    /// Splits `dataset` by scene (the test scenes are dropped), then holds `fraction` of the training
-    /// scenes (at least one, when there are two or more) aside for validation.
+    /// Splits `dataset` by scene (the test scenes are dropped), then holds the split's validation scenes
+    /// aside (the built-in set's tagged split names them), or else `fraction` of the training scenes (at
+    /// least one, when there are two or more).
     public static func load(_ dataset: Dataset, configuration c: TrainingConfiguration,
                             log: (String) -> Void = { _ in }) throws -> (train: [TrainingImage], validation: [TrainingImage]) {
-        let split = try SceneSplit(scenes: dataset.scenes, seed: c.splitSeed)
+        let split = try SceneSplit(dataset: dataset, seed: c.splitSeed)
         let trainSamples = split.samples(of: dataset, side: .train)
         guard !trainSamples.isEmpty else { throw TrainingError.noTrainingData("\(dataset.root) has no training scenes") }
         if c.realPairs {
@@ -160,7 +161,7 @@ public enum TrainingData {
             scenes.swapAt(i, Int(rng.next() % UInt64(i + 1)))
         }
         let nVal = scenes.count >= 2 ? max(1, Int((Double(scenes.count) * c.validationFraction).rounded())) : 0
-        let valScenes = Set(scenes.prefix(nVal))
+        let valScenes = split.validationScenes.isEmpty ? Set(scenes.prefix(nVal)) : split.validationScenes
         var train: [TrainingImage] = [], validation: [TrainingImage] = []
         for s in trainSamples {
             let sharp = try rgb(readImage(at: s.sharpPath))

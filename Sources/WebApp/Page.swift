@@ -173,7 +173,8 @@ async function loadMethods() {
   for (const m of methods) {
     const box = el("input", { type: "checkbox", value: m.name });
     if (m.name === "wiener" || m.name === "rl-accel") box.checked = true;
-    $(m.isLearned ? "learned" : "classical").append(el("label", { title: m.name }, box, m.label));
+    const params = (m.parameters || []).map((p) => p.name + " = " + (p["default"] !== undefined ? p["default"] : p.automatic)).join("; ");
+    $(m.isLearned ? "learned" : "classical").append(el("label", { title: m.name + ": " + m.help + (params ? " (" + params + ")" : "") }, box, m.label));
     if (m.isLearned) $("learned").hidden = false;
   }
   if (!canEstimate) {

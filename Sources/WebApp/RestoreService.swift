@@ -3,6 +3,7 @@ import Foundation
 import ImageCore
 import ImageIO
 import Metrics
+import Restoration
 
 /// One validated restoration request, built from the form fields before any pixel is decoded.
 public struct RestoreRequest: Sendable {
@@ -87,7 +88,7 @@ public struct RestoreResponse: Codable, Sendable {
 /// Does the work of one request on a worker thread: decode, estimate or build the PSF, restore with each
 /// method, clip, encode, score and store. Throws only `WebAppError`s (or internal errors for the log).
 struct RestoreService: Sendable {
-    let restorer: any Restorer
+    let methods: OfferedMethods
     let store: ResultStore
     let metrics: [any Metric]
     let skippedMetrics: [RestoreResponse.SkippedMetric]
@@ -97,108 +98,96 @@ struct RestoreService: Sendable {
         let start = Date()
         let id = ResultStore.newID()
         let image = try decode(request.image, field: "image", name: request.imageName)
-        let reference = try request.reference.map { try decode($0, field: "reference", name: request.referenceName ?? "reference") }
-        if let reference, reference.channels != image.channels || reference.width != image.width || reference.height != image.height {
-            throw WebAppError.referenceMismatch(image: describe(image), reference: describe(reference))
-        }
-
-        let psf: PSF?
-        var psfSource = "given"
-        switch request.psf {
-        case .none:
-            psf = nil
-        case let .spec(spec):
-            // RestoreForm has already refused anything but the built-in families, so no file is ever read here.
-            do {
-                psf = try PSF.parse(spec)
-            } catch let BlurError.invalidSpec(_, reason) {
-                throw WebAppError.badPSFSpec(spec, reason: scrubPaths(reason))
-            } catch {
-                throw WebAppError.badPSFSpec(spec, reason: scrubPaths(error.localizedDescription))
-            }
-        case .estimate:
-            guard restorer.canEstimatePSF else { throw WebAppError.estimationUnavailable }
-            do {
-                guard let estimated = try restorer.estimatePSF(image) else { throw WebAppError.estimationUnavailable }
-                psf = estimated
-                psfSource = "estimated"
-            } catch let error as WebAppError {
-                throw error
-            } catch {
-                throw WebAppError.estimationFailed(scrubPaths(error.localizedDescription))
-            }
-        }
+        let reference = try decodeReference(request, matching: image)
+        let (psf, psfSource) = try resolvePSF(request.psf, image: image)
 
         let imageName = try store.store(encodePNG(image), id: id, kind: "input", extension: "png")
-        var referenceSummary: RestoreResponse.ImageSummary?
-        if let reference {
-            let name = try store.store(encodePNG(reference), id: id, kind: "reference", extension: "png")
-            referenceSummary = summary(reference, name: name)
-        }
-        var psfSummary: RestoreResponse.PSFSummary?
-        if let psf {
+        let referenceSummary = try reference.map { summary($0, name: try store.store(encodePNG($0), id: id, kind: "reference", extension: "png")) }
+        let psfSummary = try psf.map { psf in
             let name = try store.store(encodePNG(psf.viewingImage(minimumSide: 128)), id: id, kind: "psf", extension: "png")
-            psfSummary = .init(spec: psf.spec, source: psfSource, width: psf.width, height: psf.height, url: url(name))
+            return RestoreResponse.PSFSummary(spec: psf.spec, source: psfSource, width: psf.width, height: psf.height, url: url(name))
         }
 
-        var skipped = skippedMetrics
-        var usable = reference == nil ? [] : metrics
-        func scores(of test: Image) -> [String: Double] {
-            guard let reference else { return [:] }
-            var result: [String: Double] = [:]
-            for metric in usable {
-                do {
-                    result[metric.id] = try metric.score(reference: reference, test: test)
-                } catch {
-                    // e.g. an image smaller than MS-SSIM's five scales need: drop the metric for this request.
-                    skipped.append(.init(id: metric.id, reason: scrubPaths(error.localizedDescription)))
-                    usable.removeAll { $0.id == metric.id }
-                }
-            }
-            return result
-        }
-        let blurredScores = scores(of: image)
-
+        var scorer = Scorer(reference: reference, metrics: reference == nil ? [] : metrics, skipped: skippedMetrics)
+        let blurredScores = scorer.scores(of: image)
         var results: [RestoreResponse.MethodResult] = []
         for method in request.methods {
-            let methodStart = Date()
-            let restored: Image
-            do {
-                restored = try restorer.restore(image, method: method.name, psf: method.needsPSF ? psf : nil)
-            } catch let error as WebAppError {
-                throw error
-            } catch let error as LocalizedError {
-                throw WebAppError.restorationFailed(method: method.label, message: scrubPaths(error.localizedDescription))
-            }
-            let seconds = Date().timeIntervalSince(methodStart)
-            guard restored.channels == image.channels, restored.width == image.width, restored.height == image.height else {
-                throw WebAppError.restorationFailed(method: method.label, message: "it returned a \(describe(restored)) image for a \(describe(image)) input.")
-            }
-            let nonFinite = restored.pixels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-            guard nonFinite == 0 else {
-                throw WebAppError.restorationFailed(method: method.label, message: "it produced \(nonFinite) NaN or infinite values (the computation diverged). Try a milder PSF or another method.")
-            }
-            let clipped = restored.pixels.reduce(0) { $0 + ($1 < 0 || $1 > 1 ? 1 : 0) }
-            let output = clipped > 0 ? restored.clamped(to: 0 ... 1) : restored
-            let name = try store.store(encodePNG(output), id: id, kind: method.name, extension: "png")
-            results.append(.init(method: method.name, label: method.label, url: url(name), downloadURL: url(name) + "?download=1",
-                                 seconds: seconds, clippedValues: clipped, totalValues: output.pixels.count,
-                                 scores: scores(of: output)))
+            results.append(try restore(image, with: method, psf: psf, id: id, scorer: &scorer))
         }
         // A metric dropped part-way must not leave scores for some rows only.
-        let usableIDs = Set(usable.map(\.id))
+        let usableIDs = Set(scorer.usable.map(\.id))
         for i in results.indices { results[i].scores = results[i].scores.filter { usableIDs.contains($0.key) } }
 
         var response = RestoreResponse(
             id: id, image: summary(image, name: imageName), reference: referenceSummary, psf: psfSummary,
-            metrics: usable.map { .init(id: $0.id, name: $0.displayName, variant: $0.description, higherIsBetter: $0.higherIsBetter) },
-            skippedMetrics: reference == nil ? [] : skipped,
+            metrics: scorer.usable.map { .init(id: $0.id, name: $0.displayName, variant: $0.description, higherIsBetter: $0.higherIsBetter) },
+            skippedMetrics: reference == nil ? [] : scorer.skipped,
             blurredScores: blurredScores.filter { usableIDs.contains($0.key) }, results: results,
             queueSeconds: queueSeconds, totalSeconds: 0,
             scoredImageNote: "Scores compare the restored PNG (values clipped to [0, 1], as downloaded) with the reference; data range 1.0.")
         response.totalSeconds = Date().timeIntervalSince(start)
         try store.store(WebJSON.encode(response), id: id, kind: "result", extension: "json")
         return response
+    }
+
+    /// The reference image, when one was sent; it must have the blurred image's size and channels.
+    private func decodeReference(_ request: RestoreRequest, matching image: Image) throws -> Image? {
+        guard let data = request.reference else { return nil }
+        let reference = try decode(data, field: "reference", name: request.referenceName ?? "reference")
+        guard reference.channels == image.channels, reference.width == image.width, reference.height == image.height else {
+            throw WebAppError.referenceMismatch(image: describe(image), reference: describe(reference))
+        }
+        return reference
+    }
+
+    /// The PSF the request asks for (none, a spec, or estimated) and its source (`given`/`estimated`).
+    private func resolvePSF(_ choice: RestoreRequest.PSFChoice, image: Image) throws -> (PSF?, String) {
+        switch choice {
+        case .none:
+            return (nil, "given")
+        case let .spec(spec):
+            // RestoreForm has already refused anything but the built-in families, so no file is ever read here.
+            do {
+                return (try PSF.parse(spec), "given")
+            } catch let BlurError.invalidSpec(_, reason) {
+                throw WebAppError.badPSFSpec(spec, reason: scrubPaths(reason))
+            } catch {
+                throw WebAppError.badPSFSpec(spec, reason: scrubPaths(error.localizedDescription))
+            }
+        case .estimate:
+            guard let estimator = methods.estimator else { throw WebAppError.estimationUnavailable }
+            do {
+                return (try estimator.estimate(image), "estimated")
+            } catch {
+                throw WebAppError.estimationFailed(scrubPaths(error.localizedDescription))
+            }
+        }
+    }
+
+    /// Restores with one method, clips by the workbench's rule (`ClippedRestoration`), stores the PNG
+    /// and scores it.
+    private func restore(_ image: Image, with method: MethodInfo, psf: PSF?, id: String,
+                         scorer: inout Scorer) throws -> RestoreResponse.MethodResult {
+        let start = Date()
+        let clipped: ClippedRestoration
+        do {
+            let restored = try methods.restore(image, method: method.name, psf: method.needsPSF ? psf : nil)
+            guard restored.channels == image.channels, restored.width == image.width, restored.height == image.height else {
+                throw WebAppError.restorationFailed(method: method.label, message: "it returned a \(describe(restored)) image for a \(describe(image)) input.")
+            }
+            clipped = try ClippedRestoration(restored, method: method.label)
+        } catch let error as WebAppError {
+            throw error
+        } catch RestorationError.nonFinite {
+            throw WebAppError.restorationFailed(method: method.label, message: "it produced NaN or infinite values (the computation diverged). Try a milder PSF or another method.")
+        } catch let error as LocalizedError {
+            throw WebAppError.restorationFailed(method: method.label, message: scrubPaths(error.localizedDescription))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let name = try store.store(encodePNG(clipped.image), id: id, kind: method.name, extension: "png")
+        return .init(method: method.name, label: method.label, url: url(name), downloadURL: url(name) + "?download=1",
+                     seconds: seconds, clippedValues: clipped.clippedValues, totalValues: clipped.totalValues,
+                     scores: scorer.scores(of: clipped.image))
     }
 
     private func decode(_ data: Data, field: String, name: String) throws -> Image {
@@ -234,5 +223,33 @@ enum WebJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try encoder.encode(value)
+    }
+}
+
+/// Scores images against a request's reference with every usable metric; a metric that fails on
+/// this image (e.g. too small for MS-SSIM's five scales) is dropped for the whole request.
+struct Scorer {
+    let reference: Image?
+    private(set) var usable: [any Metric]
+    private(set) var skipped: [RestoreResponse.SkippedMetric]
+
+    init(reference: Image?, metrics: [any Metric], skipped: [RestoreResponse.SkippedMetric]) {
+        self.reference = reference
+        usable = metrics
+        self.skipped = skipped
+    }
+
+    mutating func scores(of test: Image) -> [String: Double] {
+        guard let reference else { return [:] }
+        var result: [String: Double] = [:]
+        for metric in usable {
+            do {
+                result[metric.id] = try metric.score(reference: reference, test: test)
+            } catch {
+                skipped.append(.init(id: metric.id, reason: scrubPaths(error.localizedDescription)))
+                usable.removeAll { $0.id == metric.id }
+            }
+        }
+        return result
     }
 }

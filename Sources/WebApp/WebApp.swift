@@ -34,15 +34,15 @@ public struct WebAppConfiguration: Sendable {
 /// The running parts of the app, shared by all requests.
 public struct WebAppContext: Sendable {
     public let configuration: WebAppConfiguration
-    public let restorer: any Restorer
+    public let methods: OfferedMethods
     public let store: ResultStore
     public let pool: WorkerPool
     let service: RestoreService
 
     /// - Throws: when the results folder cannot be created.
-    public init(configuration: WebAppConfiguration, restorer: any Restorer) throws {
+    public init(configuration: WebAppConfiguration, methods: OfferedMethods) throws {
         self.configuration = configuration
-        self.restorer = restorer
+        self.methods = methods
         store = try ResultStore(folder: configuration.resultsFolder, maxAge: configuration.resultMaxAge,
                                 maxBytes: configuration.resultsMaxBytes)
         pool = WorkerPool(workers: configuration.workers, maxQueued: configuration.maxQueued)
@@ -55,7 +55,7 @@ public struct WebAppContext: Sendable {
                 skipped.append(.init(id: "st_lpips", reason: "ST-LPIPS weights are not installed on this server (scripts/fetch-weights.sh installs them)."))
             }
         }
-        service = RestoreService(restorer: restorer, store: store, metrics: metrics, skippedMetrics: skipped,
+        service = RestoreService(methods: methods, store: store, metrics: metrics, skippedMetrics: skipped,
                                  maxPixels: configuration.maxPixels)
     }
 }
@@ -74,7 +74,7 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
         return try jsonResponse(Health(status: "ok", running: load.running, queued: load.queued, workers: app.pool.workers))
     }
     router.get("/api/methods") { _, _ in
-        try jsonResponse(MethodsResponse(methods: app.restorer.methods, canEstimatePSF: app.restorer.canEstimatePSF,
+        try jsonResponse(MethodsResponse(methods: app.methods.infos, canEstimatePSF: app.methods.canEstimatePSF,
                                          maxUploadBytes: app.configuration.maxUploadBytes, maxPixels: app.configuration.maxPixels))
     }
     router.post("/api/restore") { request, context in
@@ -165,7 +165,7 @@ private func restore(_ request: Request, context: BasicRequestContext, app: WebA
     } catch let error as MultipartError {
         throw WebAppError.badForm(error.errorDescription ?? "The upload is not a valid multipart form.")
     }
-    let restoreRequest = try RestoreForm.request(from: parts, methods: app.restorer.methods, maxUploadBytes: limit)
+    let restoreRequest = try RestoreForm.request(from: parts, methods: app.methods.infos, maxUploadBytes: limit)
     let queued = Date()
     let response = try await app.pool.run {
         try app.service.run(restoreRequest, queueSeconds: Date().timeIntervalSince(queued))

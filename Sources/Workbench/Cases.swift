@@ -35,7 +35,8 @@ public struct CaseSpec: Sendable, Equatable {
         if let blurredPath {
             let blurred = try readImage(at: blurredPath)
             guard blurred.width == source.width, blurred.height == source.height, blurred.channels == source.channels else {
-                throw WorkbenchError.emptySelection("\(blurredPath) is \(blurred.shapeDescription) but its sharp image \(sharpPath) is \(source.shapeDescription)")
+                throw WorkbenchError.sizeMismatch(blurred: blurredPath, blurredShape: blurred.shapeDescription,
+                                                  sharp: sharpPath, sharpShape: source.shapeDescription)
             }
             return TestCase(id: id, scene: scene, blurKind: blurKind, psf: psf, blurred: blurred, sharp: source)
         }
@@ -49,7 +50,7 @@ public struct CaseSelection: Sendable, Equatable, Codable {
     /// `builtin` or a folder.
     public var data: String = "builtin"
     /// test, train or all (scene split, seed `splitSeed`).
-    public var split: String = "test"
+    public var split: SplitChoice = .test
     public var splitSeed: UInt64 = 0
     /// Synthetic blur for sharp-only data: `mixed` (every image once per family), a family, or a PSF spec.
     public var blur: String = "mixed"
@@ -69,17 +70,11 @@ public enum CaseListing {
     /// - Throws: a clear error for a bad path, an empty dataset or selection, or a bad blur option.
     public static func list(_ s: CaseSelection) throws -> (specs: [CaseSpec], dataset: Dataset) {
         let dataset = try BuiltinData.resolve(s.data)
-        guard !dataset.samples.isEmpty else { throw WorkbenchError.emptySelection("\(dataset.root) holds no images") }
-        let side: SplitSide?
-        switch s.split {
-        case "all": side = nil
-        case "test": side = .test
-        case "train": side = .train
-        default: throw WorkbenchError.emptySelection("--split must be test, train or all (got '\(s.split)')")
-        }
-        let split = try SceneSplit(scenes: dataset.scenes, seed: s.splitSeed)
+        guard !dataset.samples.isEmpty else { throw WorkbenchError.emptyDataset(root: dataset.root) }
+        let side = s.split.side
+        let split = try SceneSplit(dataset: dataset, seed: s.splitSeed)   // uses the built-in set's scene tags
         let samples = split.samples(of: dataset, side: side)
-        guard !samples.isEmpty else { throw WorkbenchError.emptySelection("the \(s.split) split of \(dataset.root) is empty") }
+        guard !samples.isEmpty else { throw WorkbenchError.emptySplit(split: s.split, root: dataset.root) }
         var specs: [CaseSpec] = []
         if dataset.layout.hasRealPairs {
             // A folder written by `deblur degrade` carries its PSFs in manifest.json.
@@ -120,7 +115,7 @@ public enum CaseListing {
         }
         specs.sort { $0.id < $1.id }
         if let limit = s.limit { specs = Array(specs.prefix(max(limit, 0))) }
-        guard !specs.isEmpty else { throw WorkbenchError.emptySelection("no cases selected from \(dataset.root)") }
+        guard !specs.isEmpty else { throw WorkbenchError.noCases(dataset.root) }
         return (specs, dataset)
     }
 

@@ -6,20 +6,19 @@ import Metrics
 /// Everything `deblur compare` is asked to do.
 public struct ComparisonOptions: Sendable {
     public var selection = CaseSelection()
-    /// `all` or a comma-separated list of method names.
-    public var methods = "all"
-    /// `all` or a comma-separated list of metric ids.
-    public var metrics = "all"
-    /// `true`, `estimated` or `both` (classical methods only).
-    public var psf = "true"
+    public var methods = MethodSelection.all
+    /// Settings of individual methods by name (a learned method's `weights`, say); others use their defaults.
+    public var settings: [String: ParameterValues] = [:]
+    public var metrics = MetricSelection.all
+    /// The PSF rows of classical methods.
+    public var psf = PSFRows.true
     public var jobs = 1
     public var shard: Shard? = nil
-    /// Checkpoint overrides for learned methods.
-    public var weights: [String: String] = [:]
     public var versions: [String: String] = [:]
     public var gitCommit = "unknown"
-    public var estimator: PSFEstimator? = nil
-    public var estimatorName: String? = nil
+    /// The estimator of estimated-PSF rows (the registry's default unless replaced; nil: those rows
+    /// are "unavailable").
+    public var estimator: PSFEstimatorEntry? = MethodRegistry.defaultEstimator
     public init() {}
 }
 
@@ -47,33 +46,16 @@ public struct PreparedComparison {
 }
 
 public enum Comparison {
-    /// Resolves metrics by id (`all` = every metric; ST-LPIPS needs its weights).
-    public static func metrics(_ list: String) throws -> [any Metric] {
-        let ids = list == "all" ? MetricRegistry.identifiers
-            : list.split(separator: ",").map { MetricRegistry.canonicalIdentifier($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ids.isEmpty else { throw WorkbenchError.unknownMetric("(empty list)", known: MetricRegistry.identifiers) }
-        return try ids.map { id in
-            guard MetricRegistry.identifiers.contains(id) else { throw WorkbenchError.unknownMetric(id, known: MetricRegistry.identifiers) }
-            return try MetricRegistry.metric(id)
-        }
-    }
-
     /// Validates everything and opens the store in `out`; no image is restored yet.
     /// - Throws: a clear error for a bad data path, an empty dataset, an unknown method or metric,
     ///   missing weights, a bad `--psf`, or an output folder holding a different comparison.
     public static func prepare(_ o: ComparisonOptions, out: URL) throws -> PreparedComparison {
-        let psfModes: [String]
-        switch o.psf {
-        case "true": psfModes = ["true"]
-        case "estimated": psfModes = ["estimated"]
-        case "both": psfModes = ["true", "estimated"]
-        default: throw WorkbenchError.emptySelection("--psf must be true, estimated or both (got '\(o.psf)')")
-        }
-        let metrics = try metrics(o.metrics)
-        let methods = try MethodRegistry.resolve(o.methods, weights: o.weights)
+        let psfModes = o.psf.modes
+        let metrics = try o.metrics.resolve()
+        let methods = try MethodRegistry.resolve(o.methods, settings: o.settings)
         let (allSpecs, dataset) = try CaseListing.list(o.selection)
         let specs = o.shard?.select(allSpecs) ?? allSpecs
-        guard !specs.isEmpty else { throw WorkbenchError.emptySelection("shard \(o.shard!.index)/\(o.shard!.count) has no cases (\(allSpecs.count) in all)") }
+        guard !specs.isEmpty else { throw WorkbenchError.emptyShard(index: o.shard!.index, count: o.shard!.count, cases: allSpecs.count) }
         var versions = o.versions
         versions["jobs"] = String(o.jobs)
         versions["threads"] = String(workerThreadCount)
@@ -82,7 +64,7 @@ public enum Comparison {
             testScenes: Array(Set(specs.map(\.scene))).sorted(), caseCount: specs.count,
             methods: methods.map { .init(name: $0.name, family: $0.family.rawValue, summary: $0.summary, fingerprint: $0.fingerprint) },
             metrics: metrics.map { .init(id: $0.id, name: $0.displayName, variant: $0.description, higherIsBetter: $0.higherIsBetter) },
-            psfModes: psfModes, psfEstimator: o.estimatorName, versions: versions, gitCommit: o.gitCommit)
+            psfModes: psfModes, psfEstimator: o.estimator?.description, versions: versions, gitCommit: o.gitCommit)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let runURL = out.appendingPathComponent("run.json")
         // Rows of a method that changed since they were scored (other weights, other settings) are
@@ -105,10 +87,10 @@ public enum Comparison {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try enc.encode(info), to: runURL)
         let store = try RowStore(url: out.appendingPathComponent("rows.jsonl")) {
-            changed.contains($0.method) || (estimatorChanged && $0.psfMode == "estimated")
+            changed.contains($0.method) || (estimatorChanged && $0.psfMode == .estimated)
         }
         let runner = ComparisonRunner(specs: specs, methods: methods, metrics: metrics, psfModes: psfModes, store: store,
-                                      assets: out.appendingPathComponent("assets"), estimator: o.estimator, jobs: o.jobs)
+                                      assets: out.appendingPathComponent("assets"), estimator: o.estimator?.estimate, jobs: o.jobs)
         return PreparedComparison(runner: runner, info: info, out: out, caseIDs: Set(specs.map(\.id)), changedMethods: changed.sorted(),
                                   estimatorChanged: estimatorChanged)
     }
@@ -116,13 +98,13 @@ public enum Comparison {
     /// Combines the outputs of shards of one comparison into `out` (rows, pictures, report).
     /// - Throws: `WorkbenchError.incompatibleRun` when the folders hold different comparisons.
     public static func merge(_ inputs: [URL], into out: URL) throws -> (rows: [ResultRow], info: RunInfo) {
-        guard !inputs.isEmpty else { throw WorkbenchError.emptySelection("merge needs at least one comparison folder") }
+        guard !inputs.isEmpty else { throw WorkbenchError.nothingToMerge }
         var infos: [RunInfo] = []
         var rows: [String: ResultRow] = [:]
         for dir in inputs {
             let runURL = dir.appendingPathComponent("run.json")
             guard let data = FileManager.default.contents(atPath: runURL.path) else {
-                throw WorkbenchError.emptySelection("\(dir.path) is not a comparison folder (no run.json); pass folders written by `deblur compare`")
+                throw WorkbenchError.notAComparison(path: dir.path)
             }
             let info = try JSONDecoder().decode(RunInfo.self, from: data)
             if let first = infos.first, !first.isCompatible(with: info) {

@@ -20,7 +20,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var caseCount: Int
     public var methods: [MethodInfo]
     public var metrics: [MetricInfo]
-    public var psfModes: [String]
+    public var psfModes: [PSFMode]
     public var psfEstimator: String?
     public var versions: [String: String]
     public var gitCommit: String
@@ -64,7 +64,7 @@ public enum ReportWriter {
         var out = "image,scene,blur,psf,method,family,psf_mode,status,seconds,clipped_fraction,"
             + metrics.map(\.id).joined(separator: ",") + ",estimated_psf,note\n"
         for r in rows {
-            var fields = [q(r.image), q(r.scene), q(r.blur), q(r.psf), q(r.method), r.family.rawValue, r.psfMode, r.status,
+            var fields = [q(r.image), q(r.scene), q(r.blur), q(r.psf), q(r.method), r.family.rawValue, r.psfMode.rawValue, r.status.rawValue,
                           r.seconds.map { String(format: "%.4f", $0) } ?? "", r.clipped.map { String(format: "%.6f", $0) } ?? ""]
             fields += metrics.map { m in r.metrics[m.id].map { $0.isFinite ? String(format: "%.6g", $0) : "inf" } ?? "" }
             fields += [q(r.estimatedPSF), q(r.note)]
@@ -104,9 +104,9 @@ public enum ReportWriter {
                 }.joined(separator: " | ") + " |\n"
             }
         }
-        let missing = s.rows.filter { $0.status != "ok" }
+        let missing = s.rows.filter { $0.status != .ok }
         if !missing.isEmpty {
-            let groups = Dictionary(grouping: missing) { "\($0.label): \($0.status) — \($0.note ?? "")" }
+            let groups = Dictionary(grouping: missing) { "\($0.label): \($0.status.rawValue) — \($0.note ?? "")" }
             out += "\nNot scored: " + groups.keys.sorted().map { "\($0) (\(groups[$0]!.count) images)" }.joined(separator: "; ") + "\n"
         }
         return out
@@ -144,7 +144,7 @@ public enum ReportWriter {
         td.w{color:#000} .legend{font-size:12px;color:#555}
         </style></head><body>
         <h1>Deblur Workbench — method comparison</h1>
-        <p class="sub">\(nImages) images · data <code>\(e(info.selection.data))</code> (\(e(info.layout))) · \(e(info.selection.split)) split
+        <p class="sub">\(nImages) images · data <code>\(e(info.selection.data))</code> (\(e(info.layout))) · \(e(info.selection.split.rawValue)) split
         (scenes: \(e(info.testScenes.joined(separator: ", ")))) · blur <code>\(e(info.selection.blur))</code> · noise σ = \(info.selection.noiseSigma)
         · seed \(info.selection.seed) · split seed \(info.selection.splitSeed)</p>
         """
@@ -223,10 +223,10 @@ public enum ReportWriter {
             }
             for label in s.labels {
                 guard let row = caseRows.first(where: { $0.label == label }) else { continue }
-                let psnr = row.metrics["psnr"].map { String(format: "%.2f dB", $0) } ?? row.status
+                let psnr = row.metrics["psnr"].map { String(format: "%.2f dB", $0) } ?? row.status.rawValue
                 if row.family == .input {
                     cells.append(cell("blurred", "blurred-input", score: psnr, error: false))
-                } else if row.status == "ok" {
+                } else if row.status == .ok {
                     cells.append(cell(label, assetName(row.method, row.psfMode), score: psnr, error: true))
                 }
             }
@@ -256,10 +256,10 @@ public enum ReportWriter {
         h += "<h2>Metrics (exact variants)</h2><ul>"
         for m in info.metrics { h += "<li><b>\(e(m.name))</b> (<code>\(e(m.id))</code>, \(m.higherIsBetter ? "higher" : "lower") is better): \(e(m.variant))</li>" }
         h += "</ul>"
-        let missing = s.rows.filter { $0.status != "ok" }
+        let missing = s.rows.filter { $0.status != .ok }
         if !missing.isEmpty {
             h += "<h2>Not scored</h2><ul>"
-            let groups = Dictionary(grouping: missing) { "\($0.label): \($0.status) — \($0.note ?? "")" }
+            let groups = Dictionary(grouping: missing) { "\($0.label): \($0.status.rawValue) — \($0.note ?? "")" }
             for k in groups.keys.sorted() { h += "<li>\(e(k)) (\(groups[k]!.count) images)</li>" }
             h += "</ul>"
         }

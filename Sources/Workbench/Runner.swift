@@ -4,17 +4,14 @@ import ImageCore
 import ImageIO
 import Metrics
 
-/// Estimates a PSF from a blurred image (set by the command line when PSF estimation is built in).
-public typealias PSFEstimator = @Sendable (_ blurred: Image) throws -> PSF
-
 /// Runs every (case, method, PSF mode) not already in the store, in parallel over cases, and saves
 /// the pictures the report shows (thumbnails, a zoomed crop and an error map per method).
 public final class ComparisonRunner: @unchecked Sendable {
     public let specs: [CaseSpec]
     public let methods: [any RestorationMethod]
     public let metrics: [any Metric]
-    /// `true`, `estimated` or both, for classical methods.
-    public let psfModes: [String]
+    /// The PSF rows classical methods get (true, estimated or both).
+    public let psfModes: [PSFMode]
     public let store: RowStore
     public let assets: URL
     public let estimator: PSFEstimator?
@@ -26,7 +23,7 @@ public final class ComparisonRunner: @unchecked Sendable {
     /// Error maps share this scale: |error| ≥ 0.1 is the brightest colour.
     public static let errorScale: Float = 0.1
 
-    public init(specs: [CaseSpec], methods: [any RestorationMethod], metrics: [any Metric], psfModes: [String],
+    public init(specs: [CaseSpec], methods: [any RestorationMethod], metrics: [any Metric], psfModes: [PSFMode],
                 store: RowStore, assets: URL, estimator: PSFEstimator?, jobs: Int) {
         self.specs = specs
         self.methods = methods
@@ -39,16 +36,16 @@ public final class ComparisonRunner: @unchecked Sendable {
     }
 
     /// The (method, PSF mode) pairs each case gets.
-    public var plan: [(method: any RestorationMethod, mode: String)] {
-        methods.flatMap { m -> [(method: any RestorationMethod, mode: String)] in
-            m.needsPSF ? psfModes.map { (m, $0) } : [(m, "none")]
+    public var plan: [(method: any RestorationMethod, mode: PSFMode)] {
+        methods.flatMap { m -> [(method: any RestorationMethod, mode: PSFMode)] in
+            m.needsPSF ? psfModes.map { (m, $0) } : [(m, .none)]
         }
     }
 
-    func isDone(_ spec: CaseSpec, _ method: String, _ mode: String) -> Bool {
+    func isDone(_ spec: CaseSpec, _ method: String, _ mode: PSFMode) -> Bool {
         guard let row = store.rows[ResultRow.key(image: spec.id, method: method, psfMode: mode)] else { return false }
         // A row scored before a metric was requested is recomputed.
-        return row.status != "ok" || metrics.allSatisfy { row.metrics[$0.id] != nil }
+        return row.status != .ok || metrics.allSatisfy { row.metrics[$0.id] != nil }
     }
 
     public var pendingCount: Int {
@@ -58,79 +55,111 @@ public final class ComparisonRunner: @unchecked Sendable {
     /// Runs everything pending. Errors of one method on one image become `failed` rows; errors
     /// that would fail every row (unreadable image) are rethrown after the other cases finish.
     public func run() throws {
-        let total = pendingCount
-        let counter = Counter()
+        let done = ProgressCounter(total: pendingCount, report: progress)
         let failure = FirstError()
-        let next = Counter()
+        let next = ProgressCounter(total: specs.count)
         parallelFor(jobs, threads: jobs) { _ in
             while true {
-                let i = next.increment() - 1
+                let i = next.step() - 1
                 if i >= self.specs.count { return }
-                do { try self.runCase(self.specs[i], done: counter, total: total) } catch { failure.record(error) }
+                do { try self.runCase(self.specs[i], done: done) } catch { failure.record(error) }
             }
         }
         if let error = failure.error { throw error }
     }
 
-    private func runCase(_ spec: CaseSpec, done: Counter, total: Int) throws {
+    /// One case: load it, save its pictures, estimate its PSF once if a row needs it, then restore
+    /// and score each pending row.
+    private func runCase(_ spec: CaseSpec, done: ProgressCounter) throws {
         let pending = plan.filter { !isDone(spec, $0.method.name, $0.mode) }
         if pending.isEmpty { return }
         let tc = try spec.load()
         let dir = assets.appendingPathComponent(safeName(spec.id))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let region = detailRegion(tc.sharp)
+        try saveCaseAssets(tc, dir: dir, region: region)
+        let estimate = pending.contains(where: { $0.mode == .estimated }) ? try estimatePSF(tc, dir: dir) : nil
+        for (method, mode) in pending {
+            var row = ResultRow(image: spec.id, scene: spec.scene, blur: spec.blurKind, psf: spec.psfSpec, method: method.name,
+                                family: method.family, psfMode: mode, status: .ok, note: nil, seconds: nil, clipped: nil,
+                                metrics: [:], estimatedPSF: nil)
+            if let psf = psfForRow(&row, case: tc, estimate: estimate) {
+                restoreAndScore(&row, method: method, psf: psf, case: tc, estimationSeconds: estimate?.seconds ?? 0, dir: dir, region: region)
+            }
+            try store.append(row)
+            done.step()
+        }
+    }
+
+    /// Writes the sharp and blurred pictures and the true PSF of a case.
+    private func saveCaseAssets(_ tc: TestCase, dir: URL, region: (x: Int, y: Int, size: Int)) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try saveAssets(tc.sharp, name: "sharp", dir: dir, region: region, reference: nil)
         try saveAssets(tc.blurred, name: "blurred-input", dir: dir, region: region, reference: nil)
         if let psf = tc.psf { try writeImage(psf.viewingImage(minimumSide: 96), to: dir.appendingPathComponent("psf.png").path) }
+    }
 
-        var estimated: Result<PSF, Error>?
-        var estimationSeconds = 0.0
-        if pending.contains(where: { $0.mode == "estimated" }), let estimator {
-            let start = Date()
-            estimated = Result { try estimator(tc.blurred) }
-            estimationSeconds = Date().timeIntervalSince(start)
-            if case let .success(psf) = estimated {
-                try writeImage(psf.viewingImage(minimumSide: 96), to: dir.appendingPathComponent("psf-estimated.png").path)
+    /// The estimated PSF of a case (shared by the methods of one image) and the seconds it took;
+    /// nil without an estimator.
+    private func estimatePSF(_ tc: TestCase, dir: URL) throws -> (result: Result<PSF, Error>, seconds: Double)? {
+        guard let estimator else { return nil }
+        let start = Date()
+        let result = Result { try estimator(tc.blurred) }
+        let seconds = Date().timeIntervalSince(start)
+        if case let .success(psf) = result {
+            try writeImage(psf.viewingImage(minimumSide: 96), to: dir.appendingPathComponent("psf-estimated.png").path)
+        }
+        return (result, seconds)
+    }
+
+    /// The PSF a row's method gets: the true or estimated one, `.some(nil)` for methods without a
+    /// PSF, or nil (the row marked unavailable or failed) when the PSF it needs is missing.
+    private func psfForRow(_ row: inout ResultRow, case tc: TestCase,
+                           estimate: (result: Result<PSF, Error>, seconds: Double)?) -> PSF?? {
+        switch row.psfMode {
+        case .none:
+            return .some(nil)
+        case .true:
+            guard let psf = tc.psf else {
+                row.status = .unavailable
+                row.note = "no true PSF is known for this image (real blur)"
+                return nil
+            }
+            return psf
+        case .estimated:
+            switch estimate?.result {
+            case nil:
+                row.status = .unavailable
+                row.note = "PSF estimation is not available in this build"
+                return nil
+            case let .failure(error)?:
+                row.status = .failed
+                row.note = "PSF estimation failed: \(error.localizedDescription)"
+                return nil
+            case let .success(p)?:
+                row.estimatedPSF = p.spec
+                return p
             }
         }
-        for (method, mode) in pending {
-            var row = ResultRow(image: spec.id, scene: spec.scene, blur: spec.blurKind, psf: spec.psfSpec, method: method.name,
-                                family: method.family, psfMode: mode, status: "ok", note: nil, seconds: nil, clipped: nil,
-                                metrics: [:], estimatedPSF: nil)
-            var psf: PSF? = nil
-            switch mode {
-            case "true":
-                psf = tc.psf
-                if psf == nil { row.status = "unavailable"; row.note = "no true PSF is known for this image (real blur)" }
-            case "estimated":
-                switch estimated {
-                case nil: row.status = "unavailable"; row.note = "PSF estimation is not available in this build"
-                case let .failure(error)?: row.status = "failed"; row.note = "PSF estimation failed: \(error.localizedDescription)"
-                case let .success(p)?: psf = p; row.estimatedPSF = p.spec
-                }
-            default: break
+    }
+
+    /// Restores, clips (counted), scores and saves the pictures of one row; an error fails the row.
+    private func restoreAndScore(_ row: inout ResultRow, method: any RestorationMethod, psf: PSF?, case tc: TestCase,
+                                 estimationSeconds: Double, dir: URL, region: (x: Int, y: Int, size: Int)) {
+        do {
+            let start = Date()
+            let restored = try method.restore(tc.blurred, psf: psf)
+            // Blind rows pay for the estimate too (it is shared by the methods of one image).
+            row.seconds = Date().timeIntervalSince(start) + (row.psfMode == .estimated ? estimationSeconds : 0)
+            let clipped = try ClippedRestoration(restored, method: method.name)
+            row.clipped = clipped.clippedFraction
+            row.metrics = try clipped.scores(against: tc.sharp, metrics: metrics)
+            if method.family != .input {
+                try saveAssets(clipped.image, name: assetName(method.name, row.psfMode), dir: dir, region: region, reference: tc.sharp)
             }
-            if row.status == "ok" {
-                do {
-                    let start = Date()
-                    let restored = try method.restore(tc.blurred, psf: psf)
-                    // Blind rows pay for the estimate too (it is shared by the methods of one image).
-                    row.seconds = Date().timeIntervalSince(start) + (mode == "estimated" ? estimationSeconds : 0)
-                    let outside = restored.pixels.reduce(0) { $0 + ($1 < 0 || $1 > 1 || !$1.isFinite ? 1 : 0) }
-                    row.clipped = Double(outside) / Double(max(restored.pixels.count, 1))
-                    let scored = restored.clamped(to: 0 ... 1)
-                    for metric in metrics { row.metrics[metric.id] = try metric.score(reference: tc.sharp, test: scored) }
-                    if method.family != .input {
-                        try saveAssets(scored, name: assetName(method.name, mode), dir: dir, region: region, reference: tc.sharp)
-                    }
-                } catch {
-                    row.status = "failed"
-                    row.note = error.localizedDescription
-                    row.metrics = [:]
-                }
-            }
-            try store.append(row)
-            progress?(done.increment(), total)
+        } catch {
+            row.status = .failed
+            row.note = error.localizedDescription
+            row.metrics = [:]
         }
     }
 
@@ -180,13 +209,7 @@ public func safeName(_ id: String) -> String {
 }
 
 /// Asset stem of a method's outputs.
-public func assetName(_ method: String, _ mode: String) -> String { mode == "estimated" ? "\(method).est" : method }
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
-}
+public func assetName(_ method: String, _ mode: PSFMode) -> String { mode == .estimated ? "\(method).est" : method }
 
 final class FirstError: @unchecked Sendable {
     private let lock = NSLock()

@@ -41,7 +41,7 @@ public struct Summary: Sendable {
         self.metricIDs = metricIDs
         var seen: [String: (Int, Int)] = [:]
         for r in rows {
-            let order = (methodOrder.firstIndex(of: r.method) ?? 99, r.psfMode == "estimated" ? 1 : 0)
+            let order = (methodOrder.firstIndex(of: r.method) ?? 99, r.psfMode == .estimated ? 1 : 0)
             seen[r.label] = order
         }
         labels = seen.keys.sorted { seen[$0]! < seen[$1]! || (seen[$0]! == seen[$1]! && $0 < $1) }
@@ -49,7 +49,7 @@ public struct Summary: Sendable {
     }
 
     public func okRows(label: String, blur: String? = nil) -> [ResultRow] {
-        rows.filter { $0.label == label && $0.status == "ok" && (blur == nil || $0.blur == blur) }
+        rows.filter { $0.label == label && $0.status == .ok && (blur == nil || $0.blur == blur) }
     }
 
     public func stat(label: String, metric: String, blur: String? = nil) -> MeanCI {

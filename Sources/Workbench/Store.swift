@@ -11,9 +11,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var method: String
     public var family: MethodFamily
     /// `true` / `estimated` (classical methods), `none` (the input and learned methods).
-    public var psfMode: String
+    public var psfMode: PSFMode
     /// `ok`, `unavailable` (e.g. no PSF estimator in this build, no true PSF for real blur) or `failed`.
-    public var status: String
+    public var status: RowStatus
     public var note: String?
     /// Wall time of the restoration (not scoring), seconds; estimated-PSF rows include the estimation.
     public var seconds: Double?
@@ -25,9 +25,9 @@ public struct ResultRow: Codable, Sendable, Equatable {
 
     public var key: String { Self.key(image: image, method: method, psfMode: psfMode) }
     /// The identity of a row: what resumption skips and merging de-duplicates.
-    public static func key(image: String, method: String, psfMode: String) -> String { "\(image)|\(method)|\(psfMode)" }
+    public static func key(image: String, method: String, psfMode: PSFMode) -> String { "\(image)|\(method)|\(psfMode.rawValue)" }
     /// The row label in tables: `wiener`, `wiener (est. PSF)`.
-    public var label: String { psfMode == "estimated" ? "\(method) (est. PSF)" : method }
+    public var label: String { psfMode == .estimated ? "\(method) (est. PSF)" : method }
 
     enum CodingKeys: String, CodingKey {
         case image, scene, blur, psf, method, family, psfMode = "psf_mode", status, note, seconds, clipped, metrics

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageCore
-import PSFEstimation
+import Datasets
 import Workbench
 
 /// `deblur compare`: every method × every metric on one split, streamed to a resumable store, then a report.
@@ -25,35 +25,29 @@ struct Compare: ParsableCommand {
           deblur compare --data builtin -o Reports/builtin --baseline Baselines/builtin-test.json
         """)
 
-    @Option(help: "builtin or a dataset folder.")
-    var data = "builtin"
+    @OptionGroup var dataOption: DataOption
 
     @Option(help: "test, train or all (80/20 split by scene).")
-    var split = "test"
+    var split: SplitChoice = .test
 
-    @Option(help: "all or a comma-separated list of \(MethodRegistry.names.joined(separator: ", ")).")
+    @Option(help: ArgumentHelp("all or a comma-separated list of \(MethodRegistry.names.joined(separator: ", ")).", valueName: "methods"))
     var methods = "all"
 
     @Option(help: "all or a comma-separated list of psnr, ssim, ms_ssim, vif, st_lpips.")
     var metrics = "all"
 
     @Option(help: "PSF for classical methods: true (from the data), estimated, or both.")
-    var psf = "true"
+    var psf: PSFRows = .true
 
     @Option(help: "Synthetic blur for sharp-only data: mixed (one case per family), a family, or a PSF spec.")
     var blur = "mixed"
 
-    @Option(help: "Gaussian noise σ of synthetic cases.")
-    var noise = 0.01
-
-    @Option(help: "Seed of PSF draws and noise.")
-    var seed: UInt64 = 0
+    @OptionGroup var degradation: DegradationSeedOptions
 
     @Option(help: "Seed of the scene split.")
     var splitSeed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: "Output folder (e.g. Reports/NAME).")
-    var output: String
+    @OptionGroup var out: OutputFolderOption
 
     @Option(help: "Images restored at the same time.")
     var jobs = 1
@@ -76,33 +70,45 @@ struct Compare: ParsableCommand {
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        if !(noise >= 0) { throw ValidationError("--noise must be ≥ 0.") }
-        for w in weights where !w.contains("=") { throw ValidationError("--weights takes METHOD=FILE (got '\(w)').") }
+        _ = try checkpointSettings()
+        if let shard { do { _ = try Shard(shard) } catch { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4 (got '\(shard)').") } }
+    }
+
+    /// `--weights METHOD=FILE` as the learned methods' `weights` parameter.
+    private func checkpointSettings() throws -> [String: ParameterValues] {
+        var out: [String: ParameterValues] = [:]
+        for w in weights {
+            let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw ValidationError("--weights takes METHOD=FILE (got '\(w)').") }
+            do {
+                let entry = try MethodRegistry.entry(kv[0])
+                guard entry.parameter("weights") != nil else { throw ValidationError("--weights: \(kv[0]) is not a learned method.") }
+                out[kv[0]] = try entry.parse(["weights": kv[1]])
+            } catch let error as ValidationError { throw error } catch { throw commandLineError(error) }
+        }
+        return out
     }
 
     func run() throws {
         var o = ComparisonOptions()
-        o.selection.data = data
+        o.selection.data = dataOption.data
         o.selection.split = split
         o.selection.splitSeed = splitSeed
         o.selection.blur = blur
-        o.selection.noiseSigma = noise
-        o.selection.seed = seed
+        o.selection.noiseSigma = degradation.noise
+        o.selection.seed = degradation.seed
         o.selection.limit = limit
-        o.methods = methods
-        o.metrics = metrics
+        o.methods = try MethodSelection(parsing: methods)
+        o.settings = try checkpointSettings()
+        o.metrics = MetricSelection(parsing: metrics)
         o.psf = psf
         o.jobs = jobs
         o.shard = try shard.map { try Shard($0) }
-        for w in weights {
-            let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
-            o.weights[kv[0]] = kv[1]
-        }
         o.versions = Compare.versions()
         o.gitCommit = Compare.gitCommit()
-        (o.estimator, o.estimatorName) = psfEstimatorHook()
-        let out = URL(fileURLWithPath: output)
-        let prepared = try Comparison.prepare(o, out: out)
+        let output = self.out.output, out = self.out.url
+        let prepared: PreparedComparison
+        do { prepared = try Comparison.prepare(o, out: out) } catch { throw commandLineError(error) }
         let runner = prepared.runner
         for name in prepared.changedMethods {
             print("note: \(name) changed since its rows in \(output) were scored (weights or settings); scoring it again")
@@ -171,36 +177,5 @@ struct Compare: ParsableCommand {
         guard let head = git(["rev-parse", "--short=12", "HEAD"]) else { return "unknown" }
         let dirty = (git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : "-dirty"
         return head + dirty
-    }
-}
-
-/// The PSF estimator of `--psf estimated` (and the web app's "estimate"): blind multi-scale kernel
-/// estimation with an L0 gradient prior at four contrast gains, 31×31 kernel, seed 0 — it assumes
-/// no blur family, so the estimated rows are truly blind.
-func psfEstimatorHook() -> (PSFEstimator?, String?) {
-    ({ blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf },
-     "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, contrast gains 1–2√2, 31×31, seed 0)")
-}
-
-/// `deblur merge`: one report from the folders of a sharded comparison.
-struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Merge the output folders of `deblur compare --shard I/N` runs into one report.",
-        discussion: """
-        Example (4 shards, e.g. a Slurm array or GNU parallel):
-          parallel deblur compare --data DATA --shard {}/4 -o Reports/run-{} ::: 1 2 3 4
-          deblur merge Reports/run-1 Reports/run-2 Reports/run-3 Reports/run-4 -o Reports/run
-        """)
-
-    @Argument(help: "Comparison folders written by `deblur compare`.")
-    var inputs: [String]
-
-    @Option(name: .shortAndLong, help: "Output folder.")
-    var output: String
-
-    func run() throws {
-        let (rows, info) = try Comparison.merge(inputs.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: output))
-        print("merged \(rows.count) rows of \(info.caseCount) images from \(inputs.count) folders")
-        print("report: \(URL(fileURLWithPath: output).appendingPathComponent("report.html").path)")
     }
 }

@@ -31,8 +31,7 @@ struct Degrade: ParsableCommand {
     @Option(help: "A PSF spec (gaussian:2, disk:5, motion:15,30, shake:7, kernel.png), or a random family: mixed, defocus, motion, shake, gaussian.")
     var psf = "mixed"
 
-    @Option(help: "Gaussian noise standard deviation, in units of the [0,1] range.")
-    var noise = 0.01
+    @OptionGroup var degradation: DegradationSeedOptions
 
     @Option(help: "Add Poisson (photon) noise with this many photons at full white (e.g. 1000).")
     var poisson: Double?
@@ -43,9 +42,6 @@ struct Degrade: ParsableCommand {
     @Option(help: "Border handling of the synthetic blur: valid (crop to the fully covered centre) or reflect.")
     var boundary: DegradationBoundary = .valid
 
-    @Option(help: "Seed for PSF draws and noise.")
-    var seed: UInt64 = 0
-
     @Option(help: "Which side of the scene split to write: all, train or test.")
     var split: SplitChoice = .all
 
@@ -55,14 +51,12 @@ struct Degrade: ParsableCommand {
     @Option(help: "Fraction of scenes used for training.")
     var trainFraction = 0.8
 
-    @Option(name: .shortAndLong, help: "Output folder.")
-    var output: String
+    @OptionGroup var out: OutputFolderOption
 
     @Option(help: "Also write a contact sheet (sharp | blurred | PSF, one row per image) to this PNG.")
     var contactSheet: String?
 
     func validate() throws {
-        guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be ≥ 0 (got \(noise)).") }
         if let poisson { guard poisson > 0 else { throw ValidationError("--poisson must be > 0 photons (got \(poisson)).") } }
         guard trainFraction > 0, trainFraction < 1 else { throw ValidationError("--train-fraction must be between 0 and 1 (got \(trainFraction)).") }
         if let contactSheet, !contactSheet.lowercased().hasSuffix(".png") {
@@ -73,28 +67,22 @@ struct Degrade: ParsableCommand {
 
     func run() throws {
         let dataset = try BuiltinData.resolve(source)
-        let sceneSplit = try SceneSplit(scenes: dataset.scenes, seed: splitSeed, trainFraction: trainFraction)
-        let options = DegradationOptions(noiseSigma: noise, poissonPeak: poisson, quantize: !noQuantize, boundary: boundary)
-        print("degrade: \(sceneSplit.samples(of: dataset, side: split.side).count) image(s) from \(dataset.root) (\(split.rawValue) split), PSF \(psf), σ = \(noise)")
+        let sceneSplit = try SceneSplit(dataset: dataset, seed: splitSeed, trainFraction: trainFraction)
+        let options = DegradationOptions(noiseSigma: degradation.noise, poissonPeak: poisson, quantize: !noQuantize, boundary: boundary)
+        print("degrade: \(sceneSplit.samples(of: dataset, side: split.side).count) image(s) from \(dataset.root) (\(split.rawValue) split), PSF \(psf), σ = \(degradation.noise)")
         let (manifest, degraded) = try writeSyntheticSet(
-            from: dataset, psf: psf, options: options, seed: seed, split: sceneSplit, side: split.side,
-            to: URL(fileURLWithPath: output), tool: "deblur \(Deblur.configuration.version)")
+            from: dataset, psf: psf, options: options, seed: degradation.seed, split: sceneSplit, side: split.side,
+            to: out.url, tool: "deblur \(Deblur.configuration.version)")
         for (item, d) in zip(manifest.items, degraded) {
             print("  \(item.file): \(item.split.rawValue), \(item.psf.spec) (\(d.psf.width)×\(d.psf.height) kernel), \(d.blurred.width)×\(d.blurred.height)")
         }
-        print("wrote \(manifest.items.count) triplets and manifest.json to \(output)")
+        print("wrote \(manifest.items.count) triplets and manifest.json to \(out.output)")
         if let contactSheet {
             let sheet = try Reporting.contactSheet(rows: degraded.map { [$0.sharp, $0.blurred, $0.psf.viewingImage()] }, cellHeight: 192)
             try writeImage(sheet.clamped(to: 0 ... 1), to: contactSheet)
             print("wrote contact sheet (sharp | blurred | PSF) to \(contactSheet)")
         }
     }
-}
-
-/// `--split` choices.
-enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
-    case all, train, test
-    var side: SplitSide? { self == .all ? nil : SplitSide(rawValue: rawValue) }
 }
 
 extension DegradationBoundary: ExpressibleByArgument {}

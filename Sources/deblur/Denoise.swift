@@ -73,7 +73,7 @@ struct Denoise: ParsableCommand {
         let start = Date()
         let denoised = try denoiser.denoise(noisy, sigma: Float(sigma255 / 255))
         let seconds = Date().timeIntervalSince(start)
-        try writeRestored(denoised, to: output, policy: range)
+        try writeRestored(denoised, method: "\(prior.rawValue) denoiser", to: output, policy: range)
         print(String(format: "%@ (%@, σ = %.2f/255): %.3f s → %@", prior.rawValue, noisy.channels == 1 ? "gray" : "colour",
                      sigma255, seconds, output))
     }

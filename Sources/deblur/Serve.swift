@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxQueued = maxQueued
         configuration.resultMaxAge = resultMinutes * 60
         configuration.resultsMaxBytes = resultsMb << 20
-        let app = try WebAppContext(configuration: configuration, restorer: WorkbenchRestorer())
+        let app = try WebAppContext(configuration: configuration, methods: OfferedMethods.loadAll(note: { print("note: \($0)") }))
         let host = self.host
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             print("note: listening on \(host), not loopback: anyone who can reach this machine can upload images and use its CPU.")
@@ -79,50 +79,6 @@ struct Serve: AsyncParsableCommand {
             fflushStandardOutput()
         }
     }
-}
-
-/// The web app's methods, from the workbench's registry: the classical ones with the default settings
-/// of `deblur restore` (NSR / λ estimated from the image, reflect borders), and every network whose
-/// checkpoint is found (shipped in `Baselines/models/`), loaded once at start-up.
-struct WorkbenchRestorer: Restorer {
-    static let labels: [String: String] = [
-        "wiener": "Wiener", "tikhonov": "Tikhonov (CLS)", "rl": "Richardson–Lucy", "rl-damped": "RL damped",
-        "rl-tv": "RL + TV", "rl-accel": "RL accelerated", "landweber": "Landweber",
-        "autoencoder": "Autoencoder (paper)", "unet": "U-Net", "resnet": "ResNet-style",
-    ]
-    let registry: [String: any RestorationMethod]
-    let order: [String]
-    let estimator: PSFEstimator?
-
-    init() {
-        var methods: [any RestorationMethod] = ClassicalMethod.allCases.map { ClassicalRestoration($0) }
-        for name in ModelRegistry.names {
-            if let learned = try? MethodRegistry.resolve(name).first(where: { $0.name == name }) {
-                methods.append(learned)
-            } else {
-                print("note: no checkpoint for \(name); the web app offers it once Baselines/models/\(name).safetensors exists")
-            }
-        }
-        registry = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
-        order = methods.map(\.name)
-        estimator = psfEstimatorHook().0
-    }
-
-    var methods: [MethodInfo] {
-        order.map { name in
-            let m = registry[name]!
-            return MethodInfo(name: name, label: Self.labels[name] ?? name, isLearned: m.family == .learned, needsPSF: m.needsPSF)
-        }
-    }
-
-    var canEstimatePSF: Bool { estimator != nil }
-
-    func restore(_ image: Image, method: String, psf: PSF?) throws -> Image {
-        guard let m = registry[method] else { throw ValidationError("unknown method '\(method)'") }
-        return try m.restore(image, psf: psf)
-    }
-
-    func estimatePSF(_ image: Image) throws -> PSF? { try estimator?(image) }
 }
 
 /// Flushes standard output, so scripts waiting for the "http://…" line see it at once.

@@ -142,16 +142,23 @@ struct SplitTests {
         #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
-    @Test("the built-in set, when installed, is 10 scenes split 8/2 and hashes match the list")
+    @Test("the built-in set, when installed, is 42 tagged scenes with the committed split, and hashes match the list")
     func builtin() throws {
-        guard let folder = try? BuiltinData.folder() else {
-            Issue.record("Data/builtin is missing: run scripts/fetch-data.sh (make test does this)")
+        let folder: URL
+        do { folder = try BuiltinData.folder() } catch {
+            Issue.record("Data/builtin is missing or incomplete: run scripts/fetch-data.sh (make test does this): \(error)")
             return
         }
         let ds = try loadDataset(at: folder.path)
-        #expect(ds.samples.count == 10)
-        let split = try SceneSplit(scenes: ds.scenes, seed: 0)
-        #expect(split.testScenes.count == 2)
+        #expect(ds.samples.count == 42)
+        #expect(ds.sceneTags == (try CommittedLists.builtinTags()))
+        let split = try SceneSplit(dataset: ds, seed: 0)
+        #expect(split.testScenes == BuiltinSplitTests.seed0Test)
+        let photos = try CommittedLists.photos()
+        for p in photos {
+            let header = try readImageHeader(at: folder.appendingPathComponent(p.file).path)
+            #expect(header.width == p.outputWidth && header.height == p.outputHeight, "\(p.file)")
+        }
         let camera = try #require(ds.samples.first { $0.id == "camera" })
         #expect(try SHA256.hex(fileAt: camera.sharpPath) == "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a")
     }

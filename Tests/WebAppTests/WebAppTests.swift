@@ -6,33 +6,37 @@ import HummingbirdTesting
 import ImageCore
 import ImageIO
 import Metrics
+import Restoration
 import Testing
 @testable import WebApp
 
-/// The methods the tests offer: the real Wiener filter, a stand-in "learned" model (identity, no PSF) and a
-/// method that fails with a message holding a server path, which must never reach the client.
-struct TestRestorer: Restorer {
-    struct Failure: LocalizedError {
-        var errorDescription: String? { "cannot open /srv/secret/weights.safetensors for reading" }
-    }
+/// The methods the tests offer: the registry's real Wiener filter, a stand-in "learned" model (identity, no PSF)
+/// and a method that fails with a message holding a server path, which must never reach the client.
+struct Failure: LocalizedError {
+    var errorDescription: String? { "cannot open /srv/secret/weights.safetensors for reading" }
+}
 
-    var methods: [MethodInfo] {
-        [MethodInfo(name: "wiener", label: "Wiener", isLearned: false, needsPSF: true),
-         MethodInfo(name: "fake-net", label: "Fake net", isLearned: true, needsPSF: false),
-         MethodInfo(name: "explode", label: "Explode", isLearned: false, needsPSF: true)]
-    }
+struct FakeNet: RestorationMethod {
+    var name: String { "fake-net" }
+    var family: MethodFamily { .learned }
+    var needsPSF: Bool { false }
+    var summary: String { "identity" }
+    func restore(_ blurred: Image, psf: PSF?) throws -> Image { blurred }
+}
 
-    var canEstimatePSF: Bool { false }
+struct Explode: RestorationMethod {
+    var name: String { "explode" }
+    var family: MethodFamily { .classical }
+    var needsPSF: Bool { true }
+    var summary: String { "throws" }
+    func restore(_ blurred: Image, psf: PSF?) throws -> Image { throw Failure() }
+}
 
-    func restore(_ image: Image, method: String, psf: PSF?) throws -> Image {
-        switch method {
-        case "wiener": return try wiener(image, psf: psf!)
-        case "fake-net": return image
-        default: throw Failure()
-        }
-    }
-
-    func estimatePSF(_ image: Image) throws -> PSF? { nil }
+func testMethods() throws -> OfferedMethods {
+    let wiener = try MethodRegistry.entry("wiener")
+    let fake = MethodEntry(name: "fake-net", label: "Fake net", family: .learned, needsPSF: false, help: "identity") { _ in FakeNet() }
+    let explode = MethodEntry(name: "explode", label: "Explode", family: .classical, needsPSF: true, help: "throws") { _ in Explode() }
+    return OfferedMethods([(wiener, try wiener.make()), (fake, FakeNet()), (explode, Explode())], estimator: nil)
 }
 
 /// A textured 72×72 RGB test scene (edges and smooth gradients), its blurred version (Gaussian σ=1.5, valid
@@ -74,7 +78,7 @@ func makeApp(_ adjust: (inout WebAppConfiguration) -> Void = { _ in }) throws ->
     configuration.metrics = [PSNR(), SSIM()]  // fast; the registry's full set is exercised by the CLI
     configuration.workers = 2
     adjust(&configuration)
-    return try WebAppContext(configuration: configuration, restorer: TestRestorer())
+    return try WebAppContext(configuration: configuration, methods: testMethods())
 }
 
 struct ErrorBody: Decodable {

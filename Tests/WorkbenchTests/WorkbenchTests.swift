@@ -35,10 +35,10 @@ func temporaryOutput() -> URL {
 func options(_ data: URL, metrics: String = "all") -> ComparisonOptions {
     var o = ComparisonOptions()
     o.selection.data = data.path
-    o.selection.split = "all"
+    o.selection.split = .all
     o.selection.blur = "gaussian"
-    o.methods = "wiener,rl"
-    o.metrics = metrics
+    o.methods = .named(["wiener", "rl"])
+    o.metrics = MetricSelection(parsing: metrics)
     o.jobs = 2
     return o
 }
@@ -119,8 +119,8 @@ func lines(_ url: URL) throws -> [String] {
             try ModelRegistry.make("unet", configuration: ["levels": "2", "width": "4"], seed: seed).saveCheckpoint(to: weights, dtype: .f32)
         }
         var o = options(data, metrics: "psnr")
-        o.methods = "wiener,unet"
-        o.weights = ["unet": weights.path]
+        o.methods = .named(["wiener", "unet"])
+        o.settings = ["unet": ParameterValues(["weights": .file(weights.path)])]
         try checkpoint(seed: 1)
         let first = try Comparison.prepare(o, out: out)
         #expect(first.changedMethods.isEmpty)
@@ -142,24 +142,22 @@ func lines(_ url: URL) throws -> [String] {
         let data = try tinyDataset(), out = temporaryOutput()
         defer { for u in [data, out] { try? FileManager.default.removeItem(at: u) } }
         var o = options(data, metrics: "psnr")
-        o.methods = "wiener"
-        o.psf = "both"
-        o.estimator = { _ in try PSF.gaussian(sigma: 1) }
-        o.estimatorName = "gaussian:1"
+        o.methods = .named(["wiener"])
+        o.psf = .both
+        o.estimator = PSFEstimatorEntry(name: "g1", description: "gaussian:1") { _ in try PSF.gaussian(sigma: 1) }
         let first = try Comparison.prepare(o, out: out)
         #expect(!first.estimatorChanged)
         try first.runner.run()
-        let before = first.rows.filter { $0.psfMode == "estimated" && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
+        let before = first.rows.filter { $0.psfMode == .estimated && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
         #expect(try Comparison.prepare(o, out: out).runner.pendingCount == 0)
 
-        o.estimator = { _ in try PSF.gaussian(sigma: 2.5) }
-        o.estimatorName = "gaussian:2.5"
+        o.estimator = PSFEstimatorEntry(name: "g2.5", description: "gaussian:2.5") { _ in try PSF.gaussian(sigma: 2.5) }
         let again = try Comparison.prepare(o, out: out)
         #expect(again.estimatorChanged)
         #expect(again.changedMethods.isEmpty)
         #expect(again.runner.pendingCount == before.count)   // only the estimated-PSF wiener rows
         try again.runner.run()
-        let after = again.rows.filter { $0.psfMode == "estimated" && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
+        let after = again.rows.filter { $0.psfMode == .estimated && $0.method == "wiener" }.map { $0.metrics["psnr"]! }.sorted()
         #expect(after.count == before.count && after != before)
     }
 
@@ -216,14 +214,12 @@ func lines(_ url: URL) throws -> [String] {
         #expect(throws: (any Error).self) { try Comparison.prepare(o, out: out) }
 
         o = options(data)
-        o.methods = "wiener,magic"
-        #expect(throws: WorkbenchError.unknownMethod("magic", known: MethodRegistry.names)) { try Comparison.prepare(o, out: out) }
+        o.methods = .named(["wiener", "magic"])
+        #expect(throws: RestorationError.unknownMethod("magic", known: MethodRegistry.names)) { try Comparison.prepare(o, out: out) }
         o = options(data)
-        o.metrics = "psnr,fid"
+        o.metrics = MetricSelection(parsing: "psnr,fid")
         #expect(throws: WorkbenchError.unknownMetric("fid", known: MetricRegistry.identifiers)) { try Comparison.prepare(o, out: out) }
-        o = options(data)
-        o.psf = "guess"
-        #expect(throws: WorkbenchError.self) { try Comparison.prepare(o, out: out) }
+        #expect(PSFRows(rawValue: "guess") == nil)   // a bad --psf cannot reach the library: the type has no such value
         #expect(throws: WorkbenchError.badShard("3/2")) { try Shard("3/2") }
         // Nothing was written for any of them.
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("rows.jsonl").path))
@@ -233,12 +229,13 @@ func lines(_ url: URL) throws -> [String] {
         let data = try tinyDataset(), out = temporaryOutput()
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: out) }
         var o = options(data, metrics: "psnr")
-        o.psf = "both"
-        o.methods = "wiener"
+        o.psf = .both
+        o.methods = .named(["wiener"])
+        o.estimator = nil
         let p = try Comparison.prepare(o, out: out)
         try p.runner.run()
-        let est = p.rows.filter { $0.psfMode == "estimated" }
-        #expect(est.count == 2 && est.allSatisfy { $0.status == "unavailable" && $0.label == "wiener (est. PSF)" })
+        let est = p.rows.filter { $0.psfMode == .estimated }
+        #expect(est.count == 2 && est.allSatisfy { $0.status == .unavailable && $0.label == "wiener (est. PSF)" })
         try p.writeReport()
         #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("wiener (est. PSF): unavailable"))
     }
@@ -273,8 +270,8 @@ func lines(_ url: URL) throws -> [String] {
 
     @Test func winRateCountsTiesAsHalf() {
         func row(_ image: String, _ method: String, _ psnr: Double) -> ResultRow {
-            ResultRow(image: image, scene: image, blur: "gaussian", psf: nil, method: method, family: .classical, psfMode: "true",
-                      status: "ok", note: nil, seconds: 1, clipped: 0, metrics: ["psnr": psnr], estimatedPSF: nil)
+            ResultRow(image: image, scene: image, blur: "gaussian", psf: nil, method: method, family: .classical, psfMode: .true,
+                      status: .ok, note: nil, seconds: 1, clipped: 0, metrics: ["psnr": psnr], estimatedPSF: nil)
         }
         let s = Summary(rows: [row("a", "x", 30), row("a", "y", 29), row("b", "x", 20), row("b", "y", 20), row("c", "x", 1), row("c", "y", 2)],
                         methodOrder: ["x", "y"], metricIDs: ["psnr"])

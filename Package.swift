@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["ImageCore", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
-        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
+        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
         .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "Reporting"]),
@@ -55,7 +55,7 @@ let package = Package(
             "ImageCore", "ImageIO", "Blur", "Metrics",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
-        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "CZlib"],
+        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Datasets", "Reporting"],
                 swiftSettings: numericSettings),
 
         // The command-line tool: one file per subcommand.
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
@@ -82,7 +82,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
-        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"]),
     ]
 )

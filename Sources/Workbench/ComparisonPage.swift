@@ -121,7 +121,7 @@ extension ReportWriter {
             }
         }
         figures.append(figure("sharp", "sharp", score: "reference", error: false))
-        return [.heading(level: 3, [.text("\(image) "), .span(cssClass: "sub", [.text("(\(caseRows.first?.blur ?? "")), PSF "), .code(psf), .text(")")])]),
+        return [.heading(level: 3, [.text("\(image) "), .span(cssClass: "sub", [.text("(\(caseRows.first?.blur ?? ""), PSF "), .code(psf), .text(")")])]),
                 .figures(figures, containerClass: "grid", figureClass: "cell",
                          style: "grid-template-columns:repeat(\(figures.count),minmax(130px,1fr))")]
     }

@@ -35,3 +35,35 @@ import Testing
         #expect(row.angleError == -33)
     }
 }
+
+@Suite struct StudyRunTests {
+    @Test func selectionKeepsFamiliesAndImagesAndNamesUnknownImages() throws {
+        var request = PSFStudyRequest()
+        request.options.quick = true
+        request.families = ["defocus"]
+        request.images = ["b"]
+        let cases = try selectedCases(request, imageNames: ["a", "b"])
+        #expect(!cases.isEmpty && cases.allSatisfy { $0.family == "defocus" && $0.image == "b" })
+        // The sweep is built over both images first, so a kept case keeps its id and seed.
+        let all = try syntheticStudyCases(imageNames: ["a", "b"], options: request.options)
+        #expect(cases.map(\.id) == all.filter { $0.family == "defocus" && $0.image == "b" }.map(\.id))
+        request.images = ["b", "zebra"]
+        #expect(throws: PSFEstimationError.unknownImages(["zebra"], data: "builtin", available: ["a", "b"])) {
+            try selectedCases(request, imageNames: ["a", "b"])
+        }
+    }
+
+    @Test func reportEscapesTextAndMarksSuccessRates() {
+        var row = PSFStudyRow(id: "main-000", group: "main", family: "defocus", model: "defocus", image: "a<b", trueSpec: "disk:3",
+                              noise: 0.01, kernelSide: 7)
+        row.trueRadius = 3
+        row.failure = "no \"edge\" found"
+        let provenance = PSFStudyProvenance(title: "T & U", data: "d", command: "c", side: 64, seed: 1, totalSeconds: 2, threads: 1)
+        let html = studyHTML(rows: [row], summary: summarize([row]), provenance: provenance)
+        #expect(html.contains("<title>T &amp; U</title>") && html.contains("<h1>T &amp; U</h1>"))
+        #expect(html.contains("<td class=\"bad\">0%</td>"))
+        #expect(html.contains("<td>a&lt;b</td><td>disk:3</td>"))
+        #expect(html.contains("failed: no &quot;edge&quot; found"))
+        #expect(!html.contains("a<b"))
+    }
+}

@@ -46,10 +46,10 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["ImageCore", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
-        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur"]),
+        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
         .target(name: "Reporting", dependencies: ["ImageCore"]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
-        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "CZlib"],
+        .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Datasets", "Reporting"],
                 swiftSettings: numericSettings),
         // The one method registry (classical, learned, PSF estimators) every surface reads.
         .target(name: "Restoration", dependencies: ["ImageCore", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "PSFEstimation"]),
@@ -75,12 +75,12 @@ let package = Package(
         .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
         .testTarget(name: "WebAppTests", dependencies: [
-            "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "WebApp",
+            "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
@@ -91,7 +91,6 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
-        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "PSFEstimation"]),
     ]
 )

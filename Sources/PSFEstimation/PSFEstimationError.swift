@@ -1,15 +1,17 @@
 import Foundation
 
-/// Bad input to PSF estimation or the Levin et al. loaders, each with how to fix it.
+/// Bad input to PSF estimation or a PSF study, each with how to fix it (bad MAT files and
+/// benchmark folders are `Datasets.BenchmarkDataError`).
 public enum PSFEstimationError: LocalizedError, Equatable {
     case imageTooSmall(width: Int, height: Int, minimum: Int)
     case flatImage
     case nonFiniteInput(count: Int)
     case invalidKernelSize(Int, reason: String)
     case invalidParameter(name: String, value: String, expected: String)
-    case matFile(path: String, reason: String)
-    case matVariableMissing(path: String, name: String, available: [String])
-    case dataset(path: String, reason: String)
+    /// No photograph of the data is at least `minimumSide` pixels on each side (a study crop plus margin).
+    case noLargeEnoughImage(data: String, minimumSide: Int)
+    /// A study was asked for images the data does not hold.
+    case unknownImages([String], data: String, available: [String])
 
     public var errorDescription: String? {
         switch self {
@@ -23,12 +25,10 @@ public enum PSFEstimationError: LocalizedError, Equatable {
             return "Invalid kernel size \(k): \(reason)."
         case let .invalidParameter(name, value, expected):
             return "\(name) must be \(expected), got \(value)."
-        case let .matFile(path, reason):
-            return "Could not read '\(path)' as a MATLAB v5 .mat file: \(reason)."
-        case let .matVariableMissing(path, name, available):
-            return "'\(path)' has no variable '\(name)' (it holds: \(available.isEmpty ? "nothing readable" : available.joined(separator: ", "))). Levin et al. files hold x (sharp), y (blurred) and f (kernel)."
-        case let .dataset(path, reason):
-            return "Could not use '\(path)' as a PSF-study data set: \(reason)."
+        case let .noLargeEnoughImage(data, minimumSide):
+            return "No image in '\(data)' is at least \(minimumSide) pixels on each side; choose a smaller crop side (it needs side + 40 pixels)."
+        case let .unknownImages(unknown, data, available):
+            return "No image named \(unknown.joined(separator: ", ")) in '\(data)'; it has \(available.joined(separator: ", "))."
         }
     }
 }

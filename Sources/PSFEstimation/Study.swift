@@ -1,4 +1,5 @@
 import Blur
+import Datasets
 import Foundation
 import ImageCore
 

@@ -2,25 +2,11 @@ import Foundation
 
 /// Small, dependency-free SVG charts for reports and training curves. Every chart is a complete
 /// `<svg>` element (inline it in HTML or write it as a file), with axes, ticks, a legend and
-/// `<title>` tooltips, in a colour-blind-safe palette (Okabe & Ito 2008).
+/// `<title>` tooltips, in a colour-blind-safe palette (Okabe & Ito 2008). Text goes through
+/// `escapeHTML`.
 public enum SVG {
+    /// The one palette of every chart and report (Okabe & Ito 2008, colour-blind safe).
     public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-
-    /// Escapes text for XML/HTML.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
 
     public struct Series: Sendable {
         public var name: String
@@ -63,7 +49,7 @@ public enum SVG {
 
         func axes(title: String, xLabel: String, yLabel: String, logY: Bool = false) -> String {
             var s = "<rect x=\"0\" y=\"0\" width=\"\(Int(w))\" height=\"\(Int(h))\" fill=\"white\"/>"
-            s += "<text x=\"\(Int(w / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>"
+            s += "<text x=\"\(Int(w / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(escapeHTML(title))</text>"
             for t in ticks(xr.0, xr.1) {
                 let px = x(t)
                 s += "<line x1=\"\(r(px))\" y1=\"\(r(top))\" x2=\"\(r(px))\" y2=\"\(r(h - bottom))\" stroke=\"#eee\"/>"
@@ -76,8 +62,8 @@ public enum SVG {
                 s += "<text x=\"\(r(left - 4))\" y=\"\(r(py + 3))\" text-anchor=\"end\" font-size=\"10\">\(label)</text>"
             }
             s += "<rect x=\"\(r(left))\" y=\"\(r(top))\" width=\"\(r(w - left - right))\" height=\"\(r(h - top - bottom))\" fill=\"none\" stroke=\"#888\"/>"
-            s += "<text x=\"\(r((left + w - right) / 2))\" y=\"\(r(h - 8))\" text-anchor=\"middle\" font-size=\"11\">\(escape(xLabel))</text>"
-            s += "<text transform=\"translate(14,\(r((top + h - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">\(escape(yLabel))</text>"
+            s += "<text x=\"\(r((left + w - right) / 2))\" y=\"\(r(h - 8))\" text-anchor=\"middle\" font-size=\"11\">\(escapeHTML(xLabel))</text>"
+            s += "<text transform=\"translate(14,\(r((top + h - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"11\">\(escapeHTML(yLabel))</text>"
             return s
         }
     }
@@ -107,7 +93,7 @@ public enum SVG {
                 s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\" points=\"\(pts.joined(separator: " "))\"/>"
             }
             for p in se.points where tr(p.y).isFinite {
-                s += "<circle cx=\"\(r(f.x(p.x)))\" cy=\"\(r(f.y(tr(p.y))))\" r=\"2.2\" fill=\"\(colour)\"><title>\(escape(se.name)): \(format(p.x)), \(format(p.y))</title></circle>"
+                s += "<circle cx=\"\(r(f.x(p.x)))\" cy=\"\(r(f.y(tr(p.y))))\" r=\"2.2\" fill=\"\(colour)\"><title>\(escapeHTML(se.name)): \(format(p.x)), \(format(p.y))</title></circle>"
             }
             // Legend in the top-right corner, on a white box so lines never hide it.
             let lx = f.w - f.right - 130
@@ -115,7 +101,7 @@ public enum SVG {
                 s += "<rect x=\"\(r(lx - 4))\" y=\"\(r(f.top + 3))\" width=\"128\" height=\"\(r(Double(series.count) * 15 + 4))\" fill=\"white\" fill-opacity=\"0.85\"/>"
             }
             s += "<rect x=\"\(r(lx))\" y=\"\(r(f.top + 6 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
-            s += "<text x=\"\(r(lx + 14))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escape(se.name))</text>"
+            s += "<text x=\"\(r(lx + 14))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escapeHTML(se.name))</text>"
         }
         return s + "</svg>"
     }
@@ -141,11 +127,11 @@ public enum SVG {
                 }
             }
             for p in se.points where p.x.isFinite && p.y.isFinite {
-                s += mark(f.x(p.x), f.y(p.y), "<title>\(escape(se.name)): \(format(p.x)), \(format(p.y))</title>")
+                s += mark(f.x(p.x), f.y(p.y), "<title>\(escapeHTML(se.name)): \(format(p.x)), \(format(p.y))</title>")
             }
             let ly = f.top + 6 + Double(i) * 15
             s += mark(Double(width) - legendWidth + 12, ly + 4, "")
-            s += "<text x=\"\(r(Double(width) - legendWidth + 22))\" y=\"\(r(ly + 8))\" font-size=\"11\">\(escape(se.name))</text>"
+            s += "<text x=\"\(r(Double(width) - legendWidth + 22))\" y=\"\(r(ly + 8))\" font-size=\"11\">\(escapeHTML(se.name))</text>"
         }
         return s + "</svg>"
     }

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Blur
-import Datasets
 import Foundation
 import ImageCore
-import ImageIO
 import PSFEstimation
 
 /// `deblur psf-study [--data builtin|PATH] -o Reports/NAME`: how well PSF estimation works.
@@ -72,54 +69,45 @@ struct PSFStudy: ParsableCommand {
     }
 
     func run() throws {
-        var options = PSFStudyOptions()
-        options.quick = quick
-        options.limit = limit
-        options.side = side
-        options.noiseSigma = noise
-        options.seed = seed
-        let threadCount = threads ?? workerThreadCount
-        let start = Date()
-        var rows: [PSFStudyRow]
-        var dataName = data
-        var levin: [BlindBenchmarkSample]? = nil
-        if data != "builtin" && looksLikeLevin(data) {
-            // Errors in a benchmark folder (a corrupt .mat, a missing kernel) are reported, not skipped.
-            let samples = try loadLevinDataset(at: data)
-            levin = limit.map { Array(samples.prefix($0)) } ?? samples
+        var request = PSFStudyRequest()
+        request.data = data
+        request.options.quick = quick
+        request.options.limit = limit
+        request.options.side = side
+        request.options.noiseSigma = noise
+        request.options.seed = seed
+        request.threads = threads ?? workerThreadCount
+        request.families = families.map(Self.names)
+        request.images = images.map(Self.names)
+        let study: PSFStudyRun
+        do {
+            study = try runPSFStudy(request) { done, total in
+                guard done % 10 == 0 || done == total else { return }
+                FileHandle.standardError.write(Data("\r\(done)/\(total) cases".utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        } catch let error as PSFEstimationError {
+            throw flagError(error)
         }
-        if let levin {
-            dataName = "Levin et al. 2009 benchmark at \(data) (\(levin.count) blurred images)"
-            let fixed = options
-            rows = run(count: levin.count, threads: threadCount) { runBenchmarkCase(levin[$0], options: fixed) }
-        } else {
-            let dataset = try BuiltinData.resolve(data)
-            var images: [String: Image] = [:]
-            for sample in dataset.samples {
-                let image = try readImage(at: sample.sharpPath, maxPixels: 40_000_000).luma()
-                if image.width >= side + 40 && image.height >= side + 40 { images[sample.id] = image }
-            }
-            guard !images.isEmpty else {
-                throw ValidationError("No image in '\(data)' is at least \(side + 40) pixels on each side; use a smaller --side.")
-            }
-            let names = images.keys.sorted()
-            dataName = data == "builtin" ? "built-in photographs (\(names.joined(separator: ", ")))" : "\(data) (\(names.count) images)"
-            var cases = try syntheticStudyCases(imageNames: names, options: options)
-            if let families {
-                let keep = Set(families.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                cases = cases.filter { keep.contains($0.family) }
-            }
-            if let only = self.images {
-                let keep = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                guard keep.isSubset(of: Set(names)) else {
-                    throw ValidationError("--images: no image named \(keep.subtracting(names).sorted().joined(separator: ", ")) in '\(data)'; it has \(names.joined(separator: ", ")).")
-                }
-                cases = cases.filter { keep.contains($0.image) }
-            }
-            let fixed = options, sources = images, selected = cases
-            rows = run(count: selected.count, threads: threadCount) { runSyntheticCase(selected[$0], source: sources[selected[$0].image]!, options: fixed) }
+        let provenance = PSFStudyProvenance(title: title, data: study.dataName, command: command, side: side, seed: seed,
+                                            totalSeconds: study.seconds, threads: request.threads)
+        try writePSFStudyReport(rows: study.rows, provenance: provenance, to: URL(fileURLWithPath: output))
+        for s in summarize(study.rows) {
+            let ratio = s.errorRatioCurve.last ?? 0
+            let label = (s.group + " " + s.family).padding(toLength: 16, withPad: " ", startingAt: 0)
+            print(label + String(format: "%4d cases  target met %5.1f%%  ", s.cases, s.successRate * 100)
+                  + "(\(s.target))" + String(format: "  error ratio ≤ 3: %5.1f%%", ratio * 100))
         }
-        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "%d cases in %.1f s; wrote %@/index.html, rows.csv, rows.json, summary.json", study.rows.count, study.seconds, output))
+    }
+
+    /// A comma-separated list as a set of trimmed names.
+    static func names(_ list: String) -> Set<String> {
+        Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    /// The command line as the report records it (options at their defaults left out).
+    var command: String {
         var command = "deblur psf-study --data \(data)"
         if quick { command += " --quick" }
         if let limit { command += " --limit \(limit)" }
@@ -127,52 +115,19 @@ struct PSFStudy: ParsableCommand {
         if noise != 0.01 { command += " --noise \(noise)" }
         if seed != 0 { command += " --seed \(seed)" }
         if let families { command += " --families \(families)" }
-        if let only = self.images { command += " --images \(only)" }
-        command += " -o \(output)"
-        let provenance = PSFStudyProvenance(title: title, data: dataName, command: command, side: side, seed: seed,
-                                            totalSeconds: seconds, threads: threadCount)
-        try writePSFStudyReport(rows: rows, provenance: provenance, to: URL(fileURLWithPath: output))
-        for s in summarize(rows) {
-            let ratio = s.errorRatioCurve.last ?? 0
-            let label = (s.group + " " + s.family).padding(toLength: 16, withPad: " ", startingAt: 0)
-            print(label + String(format: "%4d cases  target met %5.1f%%  ", s.cases, s.successRate * 100)
-                  + "(\(s.target))" + String(format: "  error ratio ≤ 3: %5.1f%%", ratio * 100))
+        if let images { command += " --images \(images)" }
+        return command + " -o \(output)"
+    }
+
+    /// A selection the study cannot run, said in terms of this command's options.
+    func flagError(_ error: PSFEstimationError) -> Error {
+        switch error {
+        case let .noLargeEnoughImage(_, minimumSide):
+            return ValidationError("No image in '\(data)' is at least \(minimumSide) pixels on each side; use a smaller --side.")
+        case let .unknownImages(unknown, _, available):
+            return ValidationError("--images: no image named \(unknown.joined(separator: ", ")) in '\(data)'; it has \(available.joined(separator: ", ")).")
+        default:
+            return error
         }
-        print(String(format: "%d cases in %.1f s; wrote %@/index.html, rows.csv, rows.json, summary.json", rows.count, seconds, output))
-    }
-
-    /// A folder with `*.mat` files or a `gt/` subfolder is read as the Levin et al. benchmark.
-    func looksLikeLevin(_ path: String) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.contains { $0.lowercased().hasSuffix(".mat") } || names.contains("gt")
-    }
-
-    /// Runs `body` for 0..<count on `threads` threads, printing progress to stderr.
-    func run(count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> PSFStudyRow) -> [PSFStudyRow] {
-        let results = UnsafeMutableBufferPointer<PSFStudyRow?>.allocate(capacity: count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let slots = UncheckedSendable(results)   // each index is written by exactly one iteration
-        let done = ProgressCounter(total: count)
-        parallelFor(count, threads: threads) { i in
-            slots.value[i] = body(i)
-            done.tick()
-        }
-        return results.map { $0! }
-    }
-}
-
-/// Thread-safe progress line on stderr.
-final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var finished = 0
-    let total: Int
-    init(total: Int) { self.total = total }
-    func tick() {
-        lock.lock()
-        finished += 1
-        let n = finished
-        lock.unlock()
-        if n % 10 == 0 || n == total { FileHandle.standardError.write(Data("\r\(n)/\(total) cases".utf8)); if n == total { FileHandle.standardError.write(Data("\n".utf8)) } }
     }
 }

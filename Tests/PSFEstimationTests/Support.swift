@@ -50,8 +50,6 @@ func blurredCase(_ psf: PSF, side: Int, seed: UInt64, noise: Double = 0.01, stre
     return try degrade(source, psf: psf, options: DegradationOptions(noiseSigma: noise), seed: seed)
 }
 
-/// The folder holding this test target's fixtures.
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 /// Angle difference modulo 180°, in (−90, 90].
 func angleDifference(_ a: Double, _ b: Double) -> Double {

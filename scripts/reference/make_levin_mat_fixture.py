@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Small MATLAB v5 .mat files in the Levin et al. 2009 layout (x sharp, y blurred, f kernel)
-for Tests/PSFEstimationTests.
+for Tests/DatasetsTests. (The committed files were written into Tests/PSFEstimationTests/Fixtures, as
+their JSON records, and moved unchanged when the MAT reader moved to Datasets.)
 
     pip install scipy numpy
-    python3 scripts/reference/make_levin_mat_fixture.py Tests/PSFEstimationTests/Fixtures
+    python3 scripts/reference/make_levin_mat_fixture.py Tests/DatasetsTests/Fixtures
 
 Writes levin_compressed.mat (savemat do_compression=True: every variable in a miCOMPRESSED
 zlib element), levin_plain.mat (do_compression=False: plain miMATRIX elements) and
@@ -16,7 +17,7 @@ import json, platform, sys
 import numpy as np, scipy
 from scipy.io import savemat
 
-out = sys.argv[1] if len(sys.argv) > 1 else "Tests/PSFEstimationTests/Fixtures"
+out = sys.argv[1] if len(sys.argv) > 1 else "Tests/DatasetsTests/Fixtures"
 x = (np.arange(6 * 4, dtype=np.float64).reshape(6, 4) / 23.0)
 y = (x[::-1, :] * 0.5 + 0.25).astype(np.float32)
 f = np.array([[0, 1, 2, 1, 0], [1, 4, 8, 3, 1], [0, 1, 2, 1, 0]], dtype=np.float64)
@@ -27,6 +28,6 @@ savemat(f"{out}/levin_compressed.mat", variables, do_compression=True)
 savemat(f"{out}/levin_plain.mat", variables, do_compression=False)
 json.dump({
     "tool": f"SciPy {scipy.__version__}, NumPy {np.__version__}, Python {platform.python_version()}",
-    "command": "python3 scripts/reference/make_levin_mat_fixture.py Tests/PSFEstimationTests/Fixtures",
+    "command": "python3 scripts/reference/make_levin_mat_fixture.py Tests/DatasetsTests/Fixtures",
     "x": x.tolist(), "y": y.astype(np.float64).tolist(), "f": f.tolist(), "g": g.tolist(),
 }, open(f"{out}/levin_fixture.json", "w"), indent=1)

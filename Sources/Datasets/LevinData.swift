@@ -23,13 +23,13 @@ public struct BlindBenchmarkSample: Sendable {
 ///
 /// [1] A. Levin, Y. Weiss, F. Durand, W. T. Freeman, "Understanding and evaluating blind
 ///     deconvolution algorithms", CVPR 2009.
-/// - Throws: `PSFEstimationError.dataset` when the folder holds neither layout, or the
+/// - Throws: `BenchmarkDataError.dataset` when the folder holds neither layout, or the
 ///   reader's errors for a bad file (naming it).
 public func loadLevinDataset(at path: String) throws -> [BlindBenchmarkSample] {
     let root = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw PSFEstimationError.dataset(path: path, reason: "it is not a folder")
+        throw BenchmarkDataError.dataset(path: path, reason: "it is not a folder")
     }
     let names = (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? []
     let matFiles = names.filter { $0.lowercased().hasSuffix(".mat") }
@@ -39,7 +39,7 @@ public func loadLevinDataset(at path: String) throws -> [BlindBenchmarkSample] {
             let arrays = try readMATFile(at: file)
             func variable(_ key: String) throws -> MATArray {
                 guard let a = arrays.first(where: { $0.name == key }) else {
-                    throw PSFEstimationError.matVariableMissing(path: file, name: key, available: arrays.map(\.name))
+                    throw BenchmarkDataError.matVariableMissing(path: file, name: key, available: arrays.map(\.name))
                 }
                 return a
             }
@@ -50,7 +50,7 @@ public func loadLevinDataset(at path: String) throws -> [BlindBenchmarkSample] {
                 sharp = try sharp.centerCropped(width: blurred.width, height: blurred.height)
             }
             guard sharp.width == blurred.width, sharp.height == blurred.height else {
-                throw PSFEstimationError.dataset(path: file, reason: "x is \(sharp.width)×\(sharp.height) but y is \(blurred.width)×\(blurred.height)")
+                throw BenchmarkDataError.dataset(path: file, reason: "x is \(sharp.width)×\(sharp.height) but y is \(blurred.width)×\(blurred.height)")
             }
             return BlindBenchmarkSample(id: String(name.dropLast(4)), sharp: sharp, blurred: blurred, psf: try oddKernel(kernel, path: file))
         }
@@ -58,12 +58,12 @@ public func loadLevinDataset(at path: String) throws -> [BlindBenchmarkSample] {
     let gt = root.appendingPathComponent("gt")
     let blurredNames = names.filter { $0.hasSuffix("_img.png") && $0.contains("_kernel") }
     guard FileManager.default.fileExists(atPath: gt.path), !blurredNames.isEmpty else {
-        throw PSFEstimationError.dataset(path: path, reason: "it holds neither *.mat files (x, y, f) nor gt/imN.png + gt/kernelK.png + imN_kernelK_img.png")
+        throw BenchmarkDataError.dataset(path: path, reason: "it holds neither *.mat files (x, y, f) nor gt/imN.png + gt/kernelK.png + imN_kernelK_img.png")
     }
     return try blurredNames.map { name in
         // imN_kernelK_img.png
         let parts = name.dropLast("_img.png".count).split(separator: "_")
-        guard parts.count == 2 else { throw PSFEstimationError.dataset(path: path, reason: "cannot read image and kernel from '\(name)'") }
+        guard parts.count == 2 else { throw BenchmarkDataError.dataset(path: path, reason: "cannot read image and kernel from '\(name)'") }
         let sharpPath = gt.appendingPathComponent("\(parts[0]).png").path
         let kernelPath = gt.appendingPathComponent("\(parts[1]).png").path
         let blurred = try readImage(at: root.appendingPathComponent(name).path, maxPixels: 40_000_000).luma()
@@ -72,11 +72,18 @@ public func loadLevinDataset(at path: String) throws -> [BlindBenchmarkSample] {
             sharp = try sharp.centerCropped(width: blurred.width, height: blurred.height)
         }
         guard sharp.width == blurred.width, sharp.height == blurred.height else {
-            throw PSFEstimationError.dataset(path: sharpPath, reason: "it is \(sharp.width)×\(sharp.height) but \(name) is \(blurred.width)×\(blurred.height)")
+            throw BenchmarkDataError.dataset(path: sharpPath, reason: "it is \(sharp.width)×\(sharp.height) but \(name) is \(blurred.width)×\(blurred.height)")
         }
         let kernel = try readImage(at: kernelPath, maxPixels: 1_000_000).luma()
         return BlindBenchmarkSample(id: String(name.dropLast(8)), sharp: sharp, blurred: blurred, psf: try oddKernel(kernel, path: kernelPath))
     }
+}
+
+/// True when `path` is a folder that looks like the Levin et al. benchmark: it holds `*.mat`
+/// files or a `gt/` sub-folder (`loadLevinDataset` then says what else is missing).
+public func isLevinDataset(at path: String) -> Bool {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    return names.contains { $0.lowercased().hasSuffix(".mat") } || names.contains("gt")
 }
 
 /// A kernel image as a PSF, padded with a zero row/column where a side is even.
@@ -86,6 +93,6 @@ func oddKernel(_ image: Image, path: String) throws -> PSF {
         k = k.padded(top: 0, bottom: k.height % 2 == 0 ? 1 : 0, left: 0, right: k.width % 2 == 0 ? 1 : 0, mode: .zero)
     }
     do { return try PSF(weights: k, kind: .file(path: path)) } catch {
-        throw PSFEstimationError.dataset(path: path, reason: "the kernel is not usable: \(error.localizedDescription)")
+        throw BenchmarkDataError.dataset(path: path, reason: "the kernel is not usable: \(error.localizedDescription)")
     }
 }

@@ -18,12 +18,12 @@ public struct MATArray: Sendable, Equatable {
     /// The array as an image: a rows × columns matrix → one channel, rows × columns × 3 → RGB.
     /// Integer classes are scaled to [0, 1] by their maximum (uint8: /255, uint16: /65535);
     /// floating-point values are taken as they are.
-    /// - Throws: `PSFEstimationError.matFile` for other shapes or a complex array.
+    /// - Throws: `BenchmarkDataError.matFile` for other shapes or a complex array.
     public func image(path: String = "") throws -> Image {
-        guard !isComplex else { throw PSFEstimationError.matFile(path: path, reason: "'\(name)' is complex, not an image") }
+        guard !isComplex else { throw BenchmarkDataError.matFile(path: path, reason: "'\(name)' is complex, not an image") }
         let shape = dimensions.count == 3 && dimensions[2] == 1 ? Array(dimensions.prefix(2)) : dimensions
         guard (shape.count == 2 || (shape.count == 3 && shape[2] == 3)), shape[0] > 0, shape[1] > 0 else {
-            throw PSFEstimationError.matFile(path: path, reason: "'\(name)' has shape \(dimensions.map(String.init).joined(separator: "×")); an image needs rows×columns or rows×columns×3")
+            throw BenchmarkDataError.matFile(path: path, reason: "'\(name)' has shape \(dimensions.map(String.init).joined(separator: "×")); an image needs rows×columns or rows×columns×3")
         }
         let scale: Double
         switch className {
@@ -46,10 +46,10 @@ public struct MATArray: Sendable, Equatable {
 /// `save -v6/-v7` and SciPy's `savemat` write it), compressed (`miCOMPRESSED`, zlib) or not.
 /// Cell arrays, structs, sparse and character arrays are skipped. MATLAB 7.3 files (HDF5) are
 /// not v5 files and are rejected with that explanation.
-/// - Throws: `PSFEstimationError.matFile` naming the file and what is wrong.
+/// - Throws: `BenchmarkDataError.matFile` naming the file and what is wrong.
 public func readMATFile(at path: String) throws -> [MATArray] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw PSFEstimationError.matFile(path: path, reason: "the file does not exist or cannot be read")
+        throw BenchmarkDataError.matFile(path: path, reason: "the file does not exist or cannot be read")
     }
     return try parseMAT(data, path: path)
 }
@@ -57,7 +57,7 @@ public func readMATFile(at path: String) throws -> [MATArray] {
 /// `readMATFile` on bytes already in memory; `path` only names the source in errors.
 public func parseMAT(_ data: Data, path: String = "<data>") throws -> [MATArray] {
     let bytes = [UInt8](data)
-    func fail(_ reason: String) -> PSFEstimationError { .matFile(path: path, reason: reason) }
+    func fail(_ reason: String) -> BenchmarkDataError { .matFile(path: path, reason: reason) }
     guard bytes.count >= 128 else { throw fail("it is \(bytes.count) bytes, shorter than the 128-byte MAT header") }
     if bytes.starts(with: Array("MATLAB 7.3".utf8)) || bytes[0 ..< 8] == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A] {
         throw fail("it is a MATLAB 7.3 (HDF5) file; re-save it in MATLAB with save(..., '-v7') or read it with h5py")
@@ -99,7 +99,7 @@ struct MATReader {
     let bigEndian: Bool
     let path: String
 
-    func fail(_ reason: String) -> PSFEstimationError { .matFile(path: path, reason: reason) }
+    func fail(_ reason: String) -> BenchmarkDataError { .matFile(path: path, reason: reason) }
 
     func u32(_ at: Int) -> UInt32 {
         let b = (0 ..< 4).map { UInt32(bytes[at + $0]) }
@@ -196,7 +196,7 @@ struct MATReader {
 func inflate(_ input: [UInt8], path: String) throws -> [UInt8] {
     var stream = z_stream()
     guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-        throw PSFEstimationError.matFile(path: path, reason: "zlib could not be initialised")
+        throw BenchmarkDataError.matFile(path: path, reason: "zlib could not be initialised")
     }
     defer { inflateEnd(&stream) }
     var output: [UInt8] = []
@@ -217,7 +217,7 @@ func inflate(_ input: [UInt8], path: String) throws -> [UInt8] {
     }
     guard status == Z_STREAM_END else {
         let reason = status == Z_DATA_ERROR ? "corrupt compressed data (zlib data error)" : "compressed data ends early (zlib status \(status))"
-        throw PSFEstimationError.matFile(path: path, reason: reason)
+        throw BenchmarkDataError.matFile(path: path, reason: reason)
     }
     return output
 }

@@ -3,7 +3,7 @@ import Foundation
 import ImageCore
 import ImageIO
 import Testing
-@testable import PSFEstimation
+@testable import Datasets
 
 /// Reference values written by scripts/reference/make_levin_mat_fixture.py (SciPy savemat; the
 /// tool, versions and command are in Fixtures/levin_fixture.json).
@@ -16,6 +16,9 @@ struct LevinFixture: Decodable {
         try JSONDecoder().decode(LevinFixture.self, from: Data(contentsOf: fixtures.appendingPathComponent("levin_fixture.json")))
     }
 }
+
+/// The folder holding this test target's fixtures.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
 @Suite struct MATFileTests {
     @Test(arguments: ["levin_compressed.mat", "levin_plain.mat"])
@@ -47,7 +50,7 @@ struct LevinFixture: Decodable {
         #expect {
             try parseMAT(Data(truncated), path: "cut.mat")
         } throws: { error in
-            guard case let .matFile(path, reason) = error as? PSFEstimationError else { return false }
+            guard case let .matFile(path, reason) = error as? BenchmarkDataError else { return false }
             return path == "cut.mat" && reason.contains("truncated")
         }
     }
@@ -59,23 +62,23 @@ struct LevinFixture: Decodable {
         #expect {
             try parseMAT(Data(bytes), path: "bad.mat")
         } throws: { error in
-            guard case let .matFile(path, reason) = error as? PSFEstimationError else { return false }
+            guard case let .matFile(path, reason) = error as? BenchmarkDataError else { return false }
             return path == "bad.mat" && (reason.contains("zlib") || reason.contains("compressed"))
         }
     }
 
     @Test func otherFilesAreRejected() throws {
-        #expect(throws: PSFEstimationError.matFile(path: "short.mat", reason: "it is 5 bytes, shorter than the 128-byte MAT header")) {
+        #expect(throws: BenchmarkDataError.matFile(path: "short.mat", reason: "it is 5 bytes, shorter than the 128-byte MAT header")) {
             try parseMAT(Data("hello".utf8), path: "short.mat")
         }
         var hdf5 = [UInt8](repeating: 0, count: 200)
         hdf5.replaceSubrange(0 ..< 10, with: Array("MATLAB 7.3".utf8))
         #expect { try parseMAT(Data(hdf5), path: "v73.mat") } throws: { error in
-            guard case let .matFile(_, reason) = error as? PSFEstimationError else { return false }
+            guard case let .matFile(_, reason) = error as? BenchmarkDataError else { return false }
             return reason.contains("HDF5")
         }
         #expect { try readMATFile(at: "/nonexistent/x.mat") } throws: { error in
-            guard case let .matFile(path, _) = error as? PSFEstimationError else { return false }
+            guard case let .matFile(path, _) = error as? BenchmarkDataError else { return false }
             return path == "/nonexistent/x.mat"
         }
     }
@@ -109,7 +112,7 @@ struct LevinFixture: Decodable {
         let data = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("levin_plain.mat")))
         let size = Int(data[132]) | Int(data[133]) << 8 | Int(data[134]) << 16 | Int(data[135]) << 24
         try Data(data[0 ..< 136 + size]).write(to: folder.appendingPathComponent("only_x.mat"))
-        #expect(throws: PSFEstimationError.matVariableMissing(path: folder.appendingPathComponent("only_x.mat").path, name: "y", available: ["x"])) {
+        #expect(throws: BenchmarkDataError.matVariableMissing(path: folder.appendingPathComponent("only_x.mat").path, name: "y", available: ["x"])) {
             try loadLevinDataset(at: folder.path)
         }
     }
@@ -117,7 +120,8 @@ struct LevinFixture: Decodable {
     @Test func loadsThePNGLayout() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let sharp = deadLeaves(width: 40, height: 32, seed: 3)
+        var rng = SeededRNG(seed: 3)
+        let sharp = DeadLeaves(palette: [SIMD3(0.2, 0.5, 0.8), SIMD3(0.8, 0.3, 0.25)], radius: 2 ... 12).render(width: 40, height: 32, rng: &rng)
         let kernel = try PSF.motion(length: 5, angle: 0)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("gt"), withIntermediateDirectories: true)
         try writeImage(sharp, to: folder.appendingPathComponent("gt/im1.png").path)
@@ -126,40 +130,8 @@ struct LevinFixture: Decodable {
         let samples = try loadLevinDataset(at: folder.path)
         #expect(samples.map(\.id) == ["im1_kernel2"])
         #expect(samples[0].psf.width == 5 && samples[0].sharp.width == 40)
-        #expect(throws: PSFEstimationError.self) { try loadLevinDataset(at: folder.appendingPathComponent("gt").path) }
+        #expect(isLevinDataset(at: folder.path) && !isLevinDataset(at: folder.appendingPathComponent("gt").path))
+        #expect(throws: BenchmarkDataError.self) { try loadLevinDataset(at: folder.appendingPathComponent("gt").path) }
     }
 }
 
-@Suite struct StudyTests {
-    @Test func sweepCoversTheIssueRangesAndLimitCaps() throws {
-        var options = PSFStudyOptions()
-        let cases = try syntheticStudyCases(imageNames: ["a", "b"], options: options)
-        let motion = cases.filter { $0.group == "main" && $0.family == "motion" }
-        #expect(motion.count == 84)
-        let lengths = motion.compactMap { $0.psf.kind.parameters["length"] }
-        #expect(lengths.min()! >= 5 && lengths.max()! <= 35)
-        let radii = cases.filter { $0.family == "defocus" && $0.group == "main" }.compactMap { $0.psf.kind.parameters["radius"] }
-        #expect(radii.min()! >= 2 && radii.max()! <= 12)
-        #expect(Set(cases.filter { $0.group == "noise" }.map(\.noise)) == [0, 0.005, 0.01, 0.02])
-        #expect(Set(cases.map(\.image)) == ["a", "b"])
-        options.limit = 3
-        let limited = try syntheticStudyCases(imageNames: ["a"], options: options)
-        #expect(limited.count == 3 * 8)   // 4 families × 2 groups
-    }
-
-    @Test func csvQuotesSpecsWithCommas() {
-        var row = PSFStudyRow(id: "m", group: "main", family: "motion", model: "motion", image: "a", trueSpec: "motion:15,30",
-                              noise: 0.01, kernelSide: 15)
-        row.trueLength = 15
-        row.trueAngle = 30
-        row.length = 15.5
-        row.angle = 31
-        let csv = studyCSV([row])
-        let line = csv.split(separator: "\n")[1]
-        #expect(line.contains("\"motion:15,30\""))
-        #expect(row.success)
-        row.angle = 177   // 33° away modulo 180
-        #expect(!row.success)
-        #expect(row.angleError == -33)
-    }
-}

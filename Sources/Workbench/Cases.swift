@@ -58,6 +58,8 @@ public struct CaseSelection: Sendable, Equatable, Codable {
     /// Seed of PSF draws and noise.
     public var seed: UInt64 = 0
     public var limit: Int? = nil
+    /// Only these scenes of the split (nil: all of them), e.g. the two test scenes of earlier rounds.
+    public var scenes: [String]? = nil
     public init() {}
 }
 
@@ -73,7 +75,13 @@ public enum CaseListing {
         guard !dataset.samples.isEmpty else { throw WorkbenchError.emptyDataset(root: dataset.root) }
         let side = s.split.side
         let split = try SceneSplit(dataset: dataset, seed: s.splitSeed)   // uses the built-in set's scene tags
-        let samples = split.samples(of: dataset, side: side)
+        var samples = split.samples(of: dataset, side: side)
+        if let wanted = s.scenes {
+            let present = Set(samples.map(\.scene))
+            let unknown = wanted.filter { !present.contains($0) }
+            guard unknown.isEmpty else { throw WorkbenchError.unknownScenes(unknown, split: s.split, known: present.sorted()) }
+            samples = samples.filter { wanted.contains($0.scene) }
+        }
         guard !samples.isEmpty else { throw WorkbenchError.emptySplit(split: s.split, root: dataset.root) }
         var specs: [CaseSpec] = []
         if dataset.layout.hasRealPairs {

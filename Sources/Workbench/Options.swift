@@ -73,6 +73,7 @@ public enum WorkbenchError: LocalizedError, Equatable {
     case emptyDataset(root: String)
     case emptySplit(split: SplitChoice, root: String)
     case noCases(String)
+    case unknownScenes([String], split: SplitChoice, known: [String])
     case emptyShard(index: Int, count: Int, cases: Int)
     case sizeMismatch(blurred: String, blurredShape: String, sharp: String, sharpShape: String)
     case notAComparison(path: String)
@@ -89,6 +90,8 @@ public enum WorkbenchError: LocalizedError, Equatable {
         case let .emptyDataset(root): return "\(root) holds no images"
         case let .emptySplit(split, root): return "the \(split.rawValue) split of \(root) is empty"
         case let .noCases(root): return "no cases selected from \(root)"
+        case let .unknownScenes(names, split, known):
+            return "no scene \(names.joined(separator: ", ")) in the \(split.rawValue) split; its scenes are \(known.joined(separator: ", "))"
         case let .emptyShard(index, count, cases): return "shard \(index)/\(count) has no cases (\(cases) in all)"
         case let .sizeMismatch(blurred, blurredShape, sharp, sharpShape):
             return "\(blurred) is \(blurredShape) but its sharp image \(sharp) is \(sharpShape)"

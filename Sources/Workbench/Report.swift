@@ -29,6 +29,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public func hasSameCases(as other: RunInfo) -> Bool {
         selection.data == other.selection.data && selection.split == other.selection.split
             && selection.splitSeed == other.selection.splitSeed && selection.blur == other.selection.blur
+            && selection.scenes == other.selection.scenes
             && selection.noiseSigma == other.selection.noiseSigma && selection.seed == other.selection.seed
     }
 

@@ -52,6 +52,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Images restored at the same time.")
     var jobs = 1
 
+    @Option(help: "Only these scenes of the split, comma-separated (e.g. astronaut,hubble_deep_field: the test scenes of earlier rounds).")
+    var scenes: String?
+
     @Option(help: "Only the first K cases (sorted by name).")
     var limit: Int?
 
@@ -98,6 +101,7 @@ struct Compare: ParsableCommand {
         o.selection.noiseSigma = degradation.noise
         o.selection.seed = degradation.seed
         o.selection.limit = limit
+        o.selection.scenes = scenes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         o.methods = try MethodSelection(parsing: methods)
         o.settings = try checkpointSettings()
         o.metrics = MetricSelection(parsing: metrics)

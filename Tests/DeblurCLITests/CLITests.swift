@@ -120,6 +120,23 @@ struct CommandLineTests {
         #expect(q?.contains("--param takes NAME=VALUE") == true)
     }
 
+    @Test("--scenes keeps only the named scenes of the split; an unknown scene is named with the split's scenes")
+    func scenes() throws {
+        let c = try Compare.parse(["--scenes", "astronaut, hubble_deep_field", "-o", "/tmp/x"])
+        #expect(c.scenes == "astronaut, hubble_deep_field")
+        var s = CaseSelection()
+        s.scenes = ["astronaut", "hubble_deep_field"]
+        let (specs, _) = try CaseListing.list(s)
+        #expect(specs.count == 8 && Set(specs.map(\.scene)) == ["astronaut", "hubble_deep_field"])
+        s.scenes = ["astronaut", "nosuch"]
+        #expect {
+            try CaseListing.list(s)
+        } throws: { error in
+            guard case let WorkbenchError.unknownScenes(names, split, known)? = error as? WorkbenchError else { return false }
+            return names == ["nosuch"] && split == .test && known.contains("astronaut")
+        }
+    }
+
     @Test("restore with the registry's defaults writes the same image as the library call")
     func restoreRuns() throws {
         let (dir, input) = try scratch()

@@ -78,7 +78,10 @@ struct PropertyTests {
     func stlpipsGray() throws {
         let metric = try loadSTLPIPS()
         let a = try gray.cropped(x: 0, y: 0, width: 40, height: 33), b = noisy(a, sigma: 0.03, seed: 6)
-        #expect(try metric.score(reference: a, test: b) == metric.score(reference: a.rgb(), test: b.rgb()))
+        // Equal up to the summation order of sgemm: OpenBLAS may split a product over fewer threads when
+        // other tests call it at the same time (seen once in a full run: the last bits differed).
+        let grayScore = try metric.score(reference: a, test: b), rgbScore = try metric.score(reference: a.rgb(), test: b.rgb())
+        #expect(abs(grayScore - rgbScore) <= 1e-6 * max(abs(rgbScore), 1e-3))
     }
 
     @Test("scores do not depend on the data range once the images are scaled with it")

@@ -40,7 +40,7 @@ public struct Baseline: Codable, Sendable, Equatable {
 
     public static func read(_ url: URL) throws -> Baseline {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw WorkbenchError.badBaseline("baseline \(url.path) does not exist; write one with --write-baseline \(url.path)")
+            throw WorkbenchError.badBaseline("baseline \(url.path) does not exist; write one from a run first")
         }
         do { return try RowStore.decoder().decode(Baseline.self, from: data) } catch {
             throw WorkbenchError.badBaseline("baseline \(url.path) is not a baseline file: \(error.localizedDescription)")
@@ -60,7 +60,7 @@ public struct Baseline: Codable, Sendable, Equatable {
             throw WorkbenchError.badBaseline("the baseline was made on \(manifest.selection.data), this run uses \(info.selection.data)")
         }
         guard manifest.dataSHA256 == dataSHA256 else {
-            throw WorkbenchError.badBaseline("the baseline's images differ from this run's (SHA-256 of the sharp sources); re-create it with --write-baseline")
+            throw WorkbenchError.badBaseline("the baseline's images differ from this run's (SHA-256 of the sharp sources); write a new baseline from this run")
         }
         let current = Baseline(rows: rows, info: info, dataSHA256: dataSHA256).means
         let higher = Dictionary(uniqueKeysWithValues: info.metrics.map { ($0.id, $0.higherIsBetter) })

@@ -151,8 +151,10 @@ struct Compare: ParsableCommand {
         let md = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         print(md)
         if let baseline {
-            let b = try Baseline.read(URL(fileURLWithPath: baseline))
-            let worse = try b.regressions(rows: rows, info: prepared.info, dataSHA256: hashes)
+            let worse: [String]
+            do {
+                worse = try Baseline.read(URL(fileURLWithPath: baseline)).regressions(rows: rows, info: prepared.info, dataSHA256: hashes)
+            } catch { throw commandLineError(error) }
             if !worse.isEmpty { throw WorkbenchError.baselineRegression(worse) }
             print("baseline \(baseline): no mean score worse than its tolerance")
         }

@@ -68,6 +68,8 @@ func commandLineError(_ error: Error) -> Error {
             : "\(method) has no parameter \(name) (--\(name) or --param \(name)=…); its parameters: \(known.joined(separator: ", ")).")
     case let RestorationError.unknownMethod(name, known):
         return ValidationError("--method(s): unknown method '\(name)'; choose from \(known.joined(separator: ", ")).")
+    case let WorkbenchError.badBaseline(message):
+        return ValidationError("\(message) (deblur compare … --write-baseline FILE writes one).")
     default:
         return error
     }

@@ -32,8 +32,7 @@ func scratch() throws -> (dir: URL, image: String) {
 func failure(_ arguments: [String]) -> String? {
     do {
         var command = try Deblur.parseAsRoot(arguments)
-        try command.validate()
-        if var c = command as? ParsableCommand { try c.run() }
+        try command.run()
         return nil
     } catch {
         return Deblur.message(for: error)
@@ -51,7 +50,7 @@ struct AddingAMethodTests {
         let (dir, input) = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.png").path
-        var command = try Restore.parse([input, "--method", "identity", "--psf", "gaussian:1", "--param", "gain=0.5", "-o", out])
+        let command = try Restore.parse([input, "--method", "identity", "--psf", "gaussian:1", "--param", "gain=0.5", "-o", out])
         try command.run()
         let a = try readImage(at: input), b = try readImage(at: out)
         let expected = a.pixels.map { ($0 * 0.5 * 255).rounded() / 255 }
@@ -142,7 +141,7 @@ struct CommandLineTests {
         let (dir, input) = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("w.png").path
-        var command = try Restore.parse([input, "--method", "wiener", "--psf", "gaussian:1", "--nsr", "0.01", "-o", out])
+        let command = try Restore.parse([input, "--method", "wiener", "--psf", "gaussian:1", "--nsr", "0.01", "-o", out])
         try command.run()
         let expected = try ClippedRestoration(
             try MethodRegistry.entry("wiener").make(settings: ["nsr": "0.01"]).restore(try readImage(at: input), psf: .parse("gaussian:1")),

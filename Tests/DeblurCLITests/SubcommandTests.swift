@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import ImageCore
+import ImageIO
+import Testing
+@testable import deblur
+
+/// Each subcommand parsed and run on tiny inputs (in-process; the same code paths as the tool),
+/// with its output checked, and a bad argument of each refused by a sentence naming it.
+@Suite("Subcommands on tiny inputs", .serialized)
+struct SubcommandTests {
+    func run(_ arguments: [String]) throws {
+        var command = try Deblur.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    @Test("psf writes a viewing image and the exact weights; a bad spec is named")
+    func psf() throws {
+        let (dir, _) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = dir.appendingPathComponent("k.png").path
+        try run(["psf", "motion:7,0", "--raw", "-o", raw])
+        let k = try readImage(at: raw)
+        #expect(k.height == 7 || k.width == 7)
+        #expect(k.pixels.max() == 1)   // weight / max
+        #expect(failure(["psf", "motion:7", "-o", raw]) != nil)
+    }
+
+    @Test("score prints every requested metric; images of different sizes are refused")
+    func score() throws {
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try run(["score", input, input, "--metrics", "psnr,ssim", "--json"])
+        var small = Image(channels: 3, height: 20, width: 20)
+        for i in small.pixels.indices { small.pixels[i] = 0.5 }
+        let other = dir.appendingPathComponent("small.png").path
+        try writeImage(small, to: other)
+        #expect(failure(["score", input, other, "--metrics", "psnr"]) != nil)
+        #expect(failure(["score", input, input, "--metrics", "fid"])?.contains("fid") == true)
+    }
+
+    @Test("degrade writes sharp/blurred/psf triplets and a manifest from a folder of photos")
+    func degrade() throws {
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: input, toPath: photos.appendingPathComponent("a.png").path)
+        let out = dir.appendingPathComponent("deg")
+        try run(["degrade", photos.path, "--psf", "gaussian:1", "--seed", "3", "-o", out.path])
+        for sub in ["sharp/a.png", "blurred/a.png", "psf/a.png", "manifest.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(sub).path))
+        }
+        #expect(failure(["degrade", photos.path, "--psf", "gaussian:0x10", "-o", out.path]) != nil)
+    }
+
+    @Test("estimate-psf writes a kernel for a parametric model; an even blind size is refused")
+    func estimate() throws {
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("est.png").path
+        try run(["estimate-psf", input, "--model", "gaussian", "-o", out])
+        #expect(FileManager.default.fileExists(atPath: out))
+        #expect(failure(["estimate-psf", input, "--model", "blind", "--size", "30", "-o", out]) != nil)
+    }
+
+    @Test("models, info and the help of every subcommand run; an unknown subcommand is named")
+    func listings() throws {
+        try run(["models", "--json"])
+        try run(["info"])
+        for sub in ["psf", "degrade", "restore", "denoise", "train", "compare", "merge", "models", "score", "bench", "serve",
+                    "estimate-psf", "psf-study", "info"] {
+            #expect(!Deblur.helpMessage(for: try #require(Deblur.configuration.subcommands.first { $0._commandName == sub })).isEmpty)
+        }
+        #expect(failure(["deconvolve"])?.contains("deconvolve") == true)
+    }
+
+    @Test("denoise refuses a σ outside 1…75 with a sentence, before reading anything")
+    func denoise() throws {
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("d.png").path
+        #expect(failure(["denoise", input, "--prior", "ffdnet", "--sigma", "0.1", "-o", out]) != nil)
+        #expect(failure(["denoise", input, "--prior", "ffdnet", "--sigma", "200", "-o", out]) != nil)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}

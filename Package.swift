@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
-        .testTarget(name: "RestorationTests", dependencies: ["ImageCore", "Blur", "Deconvolution", "Metrics", "Restoration"]),
+        .testTarget(name: "RestorationTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Models", "Restoration"]),
         .testTarget(name: "DeblurCLITests", dependencies: [
             "deblur", "ImageCore", "ImageIO", "Metrics", "Restoration", "Workbench", "WebApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

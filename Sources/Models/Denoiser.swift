@@ -24,17 +24,27 @@ public protocol Denoiser: Sendable {
 
 /// The denoising priors the workbench offers, by command-line name.
 ///
-/// `ffdnet` is the pretrained FFDNet (colour and gray, `scripts/fetch-ffdnet.sh`). The place for
-/// our own noise-conditioned network (`denoiser`, trained by `deblur train --task denoise`, issue 21)
-/// is a second case here whose `denoiser(channels:)` loads its shipped checkpoint.
+/// `ffdnet` is the pretrained FFDNet (colour and gray, `scripts/fetch-ffdnet.sh`); `denoiser` is our
+/// own noise-conditioned network (`NoiseConditionedDenoiser`), trained by `deblur train --task denoise`
+/// and shipped as `Baselines/models/denoiser.safetensors`.
 public enum DenoisingPrior: String, Sendable, CaseIterable {
-    case ffdnet
+    case ffdnet, denoiser
 
     /// One line for `--help` and reports.
     public var summary: String {
         switch self {
         case .ffdnet:
             return "FFDNet (Zhang, Zuo & Zhang 2018), pretrained weights of Tassano's IPOL implementation (GPL-3.0, fetched by scripts/fetch-ffdnet.sh)"
+        case .denoiser:
+            return "our noise-conditioned CNN (FFDNet layout, 10 layers of 64 features at half resolution), trained here on the training split (Baselines/models/denoiser.safetensors)"
+        }
+    }
+
+    /// The weights files the prior loads by default (for a comparison's fingerprint of a method).
+    public var weightsFiles: [URL] {
+        switch self {
+        case .ffdnet: return FFDNet.Variant.allCases.map(FFDNet.defaultWeightsURL)
+        case .denoiser: return [TrainedDenoiser.defaultWeightsURL]
         }
     }
 
@@ -46,6 +56,8 @@ public enum DenoisingPrior: String, Sendable, CaseIterable {
         case .ffdnet:
             guard let variant = FFDNet.Variant(channels: channels) else { throw DenoiserError.unsupportedChannels(channels) }
             return try FFDNet(contentsOf: FFDNet.defaultWeightsURL(variant), expecting: variant)
+        case .denoiser:
+            return try TrainedDenoiser(channels: channels)
         }
     }
 }
@@ -72,6 +84,9 @@ public enum DenoiserError: LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case let .weightsMissing(prior, path):
+            if prior == DenoisingPrior.denoiser.rawValue {
+                return "the \(prior) network's weights are not at '\(path)'; they ship in Baselines/models/ (restore the file from git) or train them with `deblur train --task denoise --model denoiser --out Baselines/models/denoiser.safetensors`"
+            }
             return "the \(prior) denoiser's weights are not at '\(path)'; fetch them with `scripts/fetch-ffdnet.sh` (or `make setup`)"
         case let .weightsInvalid(path, reason):
             return "the denoiser weights at '\(path)' cannot be used: \(reason); delete the file and run `scripts/fetch-ffdnet.sh` to fetch and convert them again"

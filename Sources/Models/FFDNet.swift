@@ -179,17 +179,7 @@ public struct FFDNet: Denoiser {
     }
 
     public func denoise(_ noisy: Image, sigma: Float) throws -> Image {
-        guard sigma.isFinite, sigma > 0, sigma <= maximumSigma else {
-            throw DenoiserError.invalidSigma(value: "\(sigma)", maximum: maximumSigma)
-        }
-        guard noisy.channels == channels else {
-            if Variant(channels: noisy.channels) == nil { throw DenoiserError.unsupportedChannels(noisy.channels) }
-            throw DenoiserError.channelMismatch(prior: "ffdnet-\(variant.rawValue)", expected: channels, found: noisy.channels)
-        }
-        if let i = noisy.pixels.firstIndex(where: { !$0.isFinite }) {
-            let plane = noisy.planeSize
-            throw DenoiserError.nonFiniteInput(channel: i / plane, x: i % plane % noisy.width, y: i % plane / noisy.width)
-        }
+        try validateDenoiserInput(noisy, sigma: sigma, channels: channels, maximum: maximumSigma, prior: "ffdnet-\(variant.rawValue)")
         let h = noisy.height, w = noisy.width
         let even = noisy.padded(top: 0, bottom: h % 2, left: 0, right: w % 2, mode: .replicate)
         let noise = pixelShuffle(predictedNoise(input: FFDNet.input(even, sigma: sigma)), factor: 2)

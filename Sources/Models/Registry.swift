@@ -2,12 +2,21 @@ import Foundation
 import NN
 import Tensors
 
+/// What a network is trained to do.
+public enum NetworkTask: String, Codable, Sendable, CaseIterable {
+    /// Blurred (noisy) RGB in, sharp RGB out: the deblurring networks, restoration methods of their own.
+    case deblur
+    /// Noisy image + noise-level map in, clean image out: a prior for plug-and-play restoration.
+    case denoise
+}
+
 /// The networks the workbench knows, by name. Each entry builds a freshly initialised network from
 /// a seed and, for loading, from the configuration a checkpoint recorded.
 public enum ModelRegistry {
     public struct Entry: Sendable {
         public let name: String
         public let summary: String
+        public var task: NetworkTask = .deblur
         let make: @Sendable (_ configuration: [String: String], _ seed: UInt64) throws -> any DeblurNetwork
     }
 
@@ -24,9 +33,19 @@ public enum ModelRegistry {
               summary: "ResNet-style (DeblurGAN-shaped) trunk: 2 strided convs, residual blocks at 1/4, additive skips, global skip") { config, seed in
             ResNetDeblur(width: try int(config, "width", 32), blocks: try int(config, "blocks", 6), seed: seed)
         },
+        Entry(name: "denoiser",
+              summary: "noise-conditioned denoiser (plug-and-play prior): σ map + 2×2-unshuffled image, 10 convs of 64 features at half resolution, residual output",
+              task: .denoise) { config, seed in
+            NoiseConditionedDenoiser(channels: try int(config, "channels", 3), width: try int(config, "width", 64),
+                                     layers: try int(config, "layers", 10), seed: seed)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
+    /// The deblurring networks (each a restoration method of its own).
+    public static var deblurringNames: [String] { entries.filter { $0.task == .deblur }.map(\.name) }
+    /// The task network `name` is trained for (nil if unknown).
+    public static func task(of name: String) -> NetworkTask? { entries.first { $0.name == name }?.task }
 
     /// A freshly initialised network (default hyper-parameters unless `configuration` overrides them).
     /// - Throws: `ModelError.unknownArchitecture`.

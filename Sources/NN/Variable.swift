@@ -38,6 +38,13 @@ public final class Variable {
         self.tape = tape
     }
 
+    /// A constant on this variable's tape (if any): operations mixing it with parameters are then
+    /// recorded, as they would be with the variable itself. For inputs a network transforms before
+    /// its first layer (e.g. a pixel unshuffle of the input).
+    public func constant(_ value: Tensor) -> Variable {
+        Variable(value, tape: tape, needsGrad: false)
+    }
+
     /// Shape of the value.
     public var shape: [Int] { value.shape }
 

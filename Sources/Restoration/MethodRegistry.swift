@@ -16,7 +16,9 @@ public enum MethodRegistry {
         RichardsonLucyMethod.totalVariation,
         RichardsonLucyMethod.accelerated,
         Landweber.entry,
-    ] + ModelRegistry.names.map(LearnedRestoration.entry(network:))
+        PlugAndPlayMethod.entry,
+        PlugAndPlayMethod.ownPriorEntry,
+    ] + ModelRegistry.deblurringNames.map(LearnedRestoration.entry(network:))
 
     /// Every built-in PSF estimator; the first is the default of `--psf estimated` and the web app.
     static let builtInEstimators: [PSFEstimatorEntry] = [

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import NN
 
 /// The training loss.
@@ -16,6 +17,10 @@ public enum TrainingOptimizer: String, Codable, Sendable, CaseIterable { case ad
 /// checkpoint whose configuration differs in anything but the stopping rule (`epochs`, `minutes`).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var model: String
+    /// What the network learns: deblurring (nil, the default; checkpoints written before the field
+    /// existed decode as deblurring) or denoising, where patches are clean crops plus Gaussian noise of
+    /// σ uniform in [`noiseMin`, `noiseMax`] and the network also receives the σ map.
+    public var task: NetworkTask? = nil
     /// Architecture hyper-parameters overriding the registry defaults (e.g. `width`).
     public var modelConfiguration: [String: String] = [:]
     /// `builtin` or a dataset folder (any layout `loadDataset(at:)` knows).
@@ -43,10 +48,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Seed of the 80/20 scene split (the test scenes are never seen).
     public var splitSeed: UInt64 = 0
-    /// Gaussian noise σ of synthetic pairs, drawn uniformly per patch.
+    /// Gaussian noise σ of synthetic pairs, drawn uniformly per patch (denoising: set to [0, 50/255]).
     public var noiseMin: Double = 0
     public var noiseMax: Double = 0.02
-    /// Validation: this many fixed patches from the held-aside scenes, σ = 0.01.
+    /// Validation: this many fixed patches from the held-aside scenes, σ = 0.01 (denoising: σ = 25/255).
     public var validationPatches: Int = 16
     /// Fraction of training scenes held aside for validation (at least one scene).
     public var validationFraction: Double = 0.15
@@ -56,6 +61,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var minLearningRate: Double = 1e-5
 
     public init(model: String) { self.model = model }
+
+    /// The task, deblurring unless set.
+    public var resolvedTask: NetworkTask { task ?? .deblur }
+    /// The noise σ of the fixed validation patches.
+    public var validationSigma: Double { resolvedTask == .denoise ? 25.0 / 255 : 0.01 }
 
     /// True when `other` describes the same run up to its stopping rule.
     public func isResumable(as other: TrainingConfiguration) -> Bool {

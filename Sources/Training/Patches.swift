@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import ImageCore
 import ImageIO
+import Models
 import Tensors
 
 /// One training image: sharp, and for real pairs its aligned blurred twin.
@@ -18,10 +19,17 @@ public struct TrainingImage: Sendable {
     }
 }
 
-/// A pair of equally sized patches.
+/// A pair of equally sized patches: the network's input (`blurred`; for denoising the noisy
+/// patch with its σ map as an extra channel) and the target.
 public struct PatchPair: Sendable {
     public let blurred: Image
     public let sharp: Image
+
+    /// The degraded image itself (the input without a σ map), for scoring the input.
+    public var observed: Image {
+        blurred.channels == sharp.channels ? blurred
+            : Image(channels: sharp.channels, height: sharp.height, width: sharp.width, pixels: Array(blurred.pixels.prefix(sharp.pixels.count)))
+    }
 }
 
 /// Draws training pairs on the fly, so the data never runs out: a random image (weighted by area),
@@ -94,10 +102,33 @@ public struct PatchSampler: Sendable {
         return PatchPair(blurred: degraded.blurred, sharp: degraded.sharp)
     }
 
-    /// A batch `(N, 3, patch, patch)` of inputs and targets.
-    public func batch(_ count: Int, _ rng: inout SeededRNG) throws -> (input: Tensor, target: Tensor) {
+    /// A denoising pair, entirely determined by `rng`: a clean crop (a flipped and turned photograph,
+    /// or a dead-leaves scene for `syntheticFraction` of the draws), and as input the crop plus
+    /// Gaussian noise of σ uniform in `noise` (unclipped, the model `y = x + n` the denoisers assume)
+    /// followed by the σ map as a fourth channel.
+    public func denoisingSample(_ rng: inout SeededRNG, noiseSigma: Double? = nil) throws -> PatchPair {
+        let clean: Image
+        if let scenes, rng.uniform() < syntheticFraction {
+            clean = scenes.render(width: patch, height: patch, rng: &rng)
+        } else {
+            let u = rng.uniform() * cumulativeArea.last!
+            let image = images[cumulativeArea.firstIndex { $0 > u } ?? images.count - 1]
+            let flip = augment && rng.next() & 1 == 1
+            let turns = augment ? Int(rng.next() % 4) : 0
+            let (x, y) = origin(image.sharp, width: patch, height: patch, &rng)
+            clean = try image.sharp.cropped(x: x, y: y, width: patch, height: patch).oriented(flip: flip, turns: turns)
+        }
+        let sigma = noiseSigma ?? rng.uniform(in: noise.lowerBound ... max(noise.lowerBound, noise.upperBound))
+        var noisy = clean
+        for i in noisy.pixels.indices { noisy.pixels[i] += Float(sigma * rng.normal()) }
+        return PatchPair(blurred: noisy.withNoiseMap(sigma: Float(sigma)), sharp: clean)
+    }
+
+    /// A batch of inputs and targets `(N, 3, patch, patch)`: blurred pairs, or for `.denoise`
+    /// noisy patches with their σ map (inputs `(N, 4, patch, patch)`).
+    public func batch(_ count: Int, _ rng: inout SeededRNG, task: NetworkTask = .deblur) throws -> (input: Tensor, target: Tensor) {
         var pairs: [PatchPair] = []
-        for _ in 0 ..< count { pairs.append(try sample(&rng)) }
+        for _ in 0 ..< count { pairs.append(task == .denoise ? try denoisingSample(&rng) : try sample(&rng)) }
         return (Tensor(stacking: pairs.map(\.blurred)), Tensor(stacking: pairs.map(\.sharp)))
     }
 

@@ -61,10 +61,18 @@ public final class Trainer {
         }
         sampler = try PatchSampler(images: train, patch: c.patch, psfSampler: psfSampler, noise: c.noiseMin ... c.noiseMax,
                                    scenes: scenes, syntheticFraction: fraction)
-        let valSampler = try PatchSampler(images: valImages, patch: c.patch, psfSampler: psfSampler, noise: 0.01 ... 0.01)
+        let valSigma = c.validationSigma
+        let valSampler = try PatchSampler(images: valImages, patch: c.patch, psfSampler: psfSampler, noise: valSigma ... valSigma)
         var vrng = SeededRNG(seed: c.seed, stream: 0x5641_4c00)
-        validation = try (0 ..< c.validationPatches).map { _ in try valSampler.sample(&vrng, noiseSigma: 0.01) }
+        validation = try (0 ..< c.validationPatches).map { _ in
+            c.resolvedTask == .denoise ? try valSampler.denoisingSample(&vrng, noiseSigma: valSigma) : try valSampler.sample(&vrng, noiseSigma: valSigma)
+        }
         outURL = out
+        guard ModelRegistry.task(of: c.model) == c.resolvedTask else {
+            throw TrainingError.invalidOption("model '\(c.model)' is a \(ModelRegistry.task(of: c.model)?.rawValue ?? "unknown") network; "
+                + "train it with --task \(ModelRegistry.task(of: c.model)?.rawValue ?? "deblur"), or choose a \(c.resolvedTask.rawValue) model ("
+                + ModelRegistry.entries.filter { $0.task == c.resolvedTask }.map(\.name).joined(separator: ", ") + ")")
+        }
         network = try ModelRegistry.make(c.model, configuration: c.modelConfiguration, seed: c.seed)
         switch c.optimizer {
         case .adam: optimizer = Adam(parameters: network.parameters, learningRate: Float(c.learningRate), weightDecay: Float(c.weightDecay))
@@ -189,7 +197,7 @@ public final class Trainer {
     public func run() throws -> Int {
         let c = configuration
         if state.baselinePSNR == nil {
-            state.baselinePSNR = try validation.map { try PSNR().score(reference: $0.sharp, test: $0.blurred) }.reduce(0, +) / Double(validation.count)
+            state.baselinePSNR = try validation.map { try PSNR().score(reference: $0.sharp, test: $0.observed) }.reduce(0, +) / Double(validation.count)
         }
         let started = Date()
         var lastEpochSeconds = 0.0
@@ -204,7 +212,7 @@ public final class Trainer {
             var lossSum = 0.0
             for step in 0 ..< c.stepsPerEpoch {
                 var rng = SeededRNG(seed: c.seed, stream: UInt64((epoch - 1) * c.stepsPerEpoch + step))
-                let (input, target) = try sampler.batch(c.batch, &rng)
+                let (input, target) = try sampler.batch(c.batch, &rng, task: c.resolvedTask)
                 let tape = Tape()
                 let loss = lossVariable(network(tape.input(input)), target)
                 optimizer.zeroGrad()

@@ -74,6 +74,8 @@ public enum WorkbenchError: LocalizedError, Equatable {
     case emptySplit(split: SplitChoice, root: String)
     case noCases(String)
     case unknownScenes([String], split: SplitChoice, known: [String])
+    /// `--save-cases` on a case whose blurred image is read from disk, not degraded by the run.
+    case caseNotSynthetic(String)
     case emptyShard(index: Int, count: Int, cases: Int)
     case sizeMismatch(blurred: String, blurredShape: String, sharp: String, sharpShape: String)
     case notAComparison(path: String)
@@ -92,6 +94,8 @@ public enum WorkbenchError: LocalizedError, Equatable {
         case let .noCases(root): return "no cases selected from \(root)"
         case let .unknownScenes(names, split, known):
             return "no scene \(names.joined(separator: ", ")) in the \(split.rawValue) split; its scenes are \(known.joined(separator: ", "))"
+        case let .caseNotSynthetic(id):
+            return "case \(id) is read from its dataset's own blurred image, so --save-cases has nothing to write; it is only for synthetic blur"
         case let .emptyShard(index, count, cases): return "shard \(index)/\(count) has no cases (\(cases) in all)"
         case let .sizeMismatch(blurred, blurredShape, sharp, sharpShape):
             return "\(blurred) is \(blurredShape) but its sharp image \(sharp) is \(sharpShape)"

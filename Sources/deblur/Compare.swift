@@ -70,6 +70,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Write the means of this run as a baseline file.")
     var writeBaseline: String?
 
+    @Option(help: "Also write the run's degraded cases to this folder in `deblur degrade`'s layout (for peers such as scripts/bench/bm3d_peer.py).")
+    var saveCases: String?
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
@@ -114,6 +117,14 @@ struct Compare: ParsableCommand {
         let prepared: PreparedComparison
         do { prepared = try Comparison.prepare(o, out: out) } catch { throw commandLineError(error) }
         let runner = prepared.runner
+        if let saveCases {
+            let dataset = try BuiltinData.resolve(o.selection.data)
+            do {
+                try CaseListing.writeCaseFolder(runner.specs, dataset: dataset, to: URL(fileURLWithPath: saveCases),
+                                                tool: "deblur \(Deblur.configuration.version) compare")
+            } catch { throw commandLineError(error) }
+            print("cases written: \(saveCases) (\(runner.specs.count) cases, deblur degrade layout)")
+        }
         for name in prepared.changedMethods {
             print("note: \(name) changed since its rows in \(output) were scored (weights or settings); scoring it again")
         }

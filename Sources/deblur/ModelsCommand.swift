@@ -7,7 +7,7 @@ import NN
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List the deblurring networks with their parameter counts and shipped checkpoints.")
+        abstract: "List the networks (deblurring, and the denoiser used as a plug-and-play prior) with their parameter counts and shipped checkpoints.")
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -19,7 +19,7 @@ struct ModelsCommand: ParsableCommand {
             let shipped = Checkpoint.defaultLocations(for: entry.name).first { FileManager.default.fileExists(atPath: $0.path) }
             rows.append(["name": entry.name, "parameters": network.parameterCount, "multiple": network.sizeMultiple,
                          "receptive_radius": network.receptiveRadius, "configuration": network.configuration,
-                         "summary": entry.summary, "weights": shipped?.path ?? NSNull()])
+                         "summary": entry.summary, "task": entry.task.rawValue, "weights": shipped?.path ?? NSNull()])
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
@@ -33,7 +33,7 @@ struct ModelsCommand: ParsableCommand {
             let count = String(r["parameters"] as! Int)
             print(name + String(repeating: " ", count: max(0, 12 - count.count)) + count
                 + String(format: "  %8d  %16d  ", r["multiple"] as! Int, r["receptive_radius"] as! Int) + weights)
-            print("             \(r["summary"] as! String)")
+            print("             \(r["task"] as! String): \(r["summary"] as! String)")
         }
     }
 }

@@ -3,19 +3,20 @@ import Blur
 import Foundation
 import ImageCore
 import ImageIO
+import Models
 import Restoration
 
 /// `deblur restore`: restore one image with any registered method.
 struct Restore: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            abstract: "Restore a blurred image with a classical method and a known PSF, or with a trained network.",
+            abstract: "Restore a blurred image with a known PSF (classical methods, plug-and-play with a learned prior), or with a trained blind network.",
             discussion: """
             Methods (model y = h ∗ x + n) and their parameters (NAME=RANGE  help (default)):
             \(methodsHelp())
 
             Parameters are set with their own flags where one exists (--nsr, --lambda, --iterations, \
-            --damping, --tv-weight, --step, --stop-tolerance, --border, --weights, --tile) or with \
+            --damping, --tv-weight, --step, --stop-tolerance, --border, --weights, --tile, --prior, --noise) or with \
             --param NAME=VALUE. A parameter the chosen method does not have is an error.
             Borders: reflect (default: mirror-pad, deconvolve, crop), taper (MATLAB edgetaper), \
             none (treat the image as periodic — watch the borders ring), zero.
@@ -26,6 +27,7 @@ struct Restore: ParsableCommand {
               deblur restore blurred.png --psf motion:15,30 --method wiener -o restored.png
               deblur restore photo.jpg --psf disk:4 --method rl-accel --iterations 20 -o out.png
               deblur restore photo.jpg --method unet -o out.png
+              deblur restore blurred.png --psf motion:15,30 --method pnp --prior ffdnet -o out.png
             """)
     }
 
@@ -68,6 +70,12 @@ struct Restore: ParsableCommand {
     @Option(help: "landweber step size τ, in (0, 2) (default 1).")
     var step: Double?
 
+    @Option(help: "pnp: the denoiser used as the prior, \(DenoisingPrior.allCases.map(\.rawValue).joined(separator: " or ")) (default ffdnet).")
+    var prior: String?
+
+    @Option(help: "pnp: noise σ of the blurred image on the [0, 1] scale (default: estimated from the image).")
+    var noise: Double?
+
     @Option(help: "Stop the RL methods early once the relative change of the estimate falls below this (e.g. 1e-4).")
     var stopTolerance: Double?
 
@@ -89,6 +97,8 @@ struct Restore: ParsableCommand {
         s["tv-weight"] = tvWeight.map { "\($0)" }
         s["step"] = step.map { "\($0)" }
         s["stop-tolerance"] = stopTolerance.map { "\($0)" }
+        s["prior"] = prior
+        s["noise"] = noise.map { "\($0)" }
         return s
     }
 
@@ -107,8 +117,8 @@ struct Restore: ParsableCommand {
     func validate() throws {
         let (entry, _) = try configured()
         guard entry.family != .input else { throw ValidationError("--method blurred only copies its input; choose a restoration method.") }
-        if entry.needsPSF && psf == nil { throw ValidationError("--psf is required for the classical method '\(method)' (e.g. --psf motion:15,30).") }
-        if !entry.needsPSF && psf != nil { throw ValidationError("--psf is not used by the learned method '\(method)'; drop it.") }
+        if entry.needsPSF && psf == nil { throw ValidationError("--psf is required for the method '\(method)', which deconvolves with a known PSF (e.g. --psf motion:15,30).") }
+        if !entry.needsPSF && psf != nil { throw ValidationError("--psf is not used by the blind network '\(method)'; drop it.") }
         guard ImageFormat(fileExtensionOf: output) != nil else {
             throw ValidationError("--output must end in .png, .jpg or .jpeg (got '\(output)').")
         }

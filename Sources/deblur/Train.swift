@@ -8,12 +8,16 @@ import Training
 /// `deblur train`: train a registered network on patches drawn on the fly from the training scenes.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a deblurring network (autoencoder, unet, resnet) on synthetic or real blurred pairs.",
+        abstract: "Train a deblurring network (autoencoder, unet, resnet) on synthetic or real blurred pairs, or the plug-and-play denoiser (--task denoise).",
         discussion: """
         Patches are drawn on the fly from the training scenes of the seeded 80/20 scene split (the test \
         scenes are never read): a random crop, flip and quarter turn, a fresh PSF from --blur and fresh \
         Gaussian noise (σ uniform in [0, 0.02]), blurred by valid convolution. A fraction of the training \
         scenes is held aside for validation (fixed patches, σ = 0.01) after every epoch.
+
+        With --task denoise (model `denoiser`, the prior of `pnp --prior denoiser`): clean crops of the \
+        same photographs (and --synthetic-scenes dead-leaves scenes) plus Gaussian noise with σ uniform \
+        in [0, 50/255], the σ map given as an input channel; validation at σ = 25/255.
 
         Files written next to --out (e.g. Baselines/models/unet.safetensors):
           unet.safetensors        best weights so far (validation PSNR), F16 unless --dtype f32
@@ -24,10 +28,14 @@ struct Train: ParsableCommand {
           deblur train --model unet --data builtin --epochs 30 --out Baselines/models/unet.safetensors
           deblur train --model unet --data builtin --epochs 40 --out Baselines/models/unet.safetensors --resume
           deblur train --model resnet --data ~/GoPro --pairs real --minutes 60 --out models/resnet-gopro.safetensors
+          deblur train --task denoise --model denoiser --patch 64 --loss mse --epochs 60 --out Baselines/models/denoiser.safetensors
         """)
 
     @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).")
     var model: String
+
+    @Option(help: "deblur (blurred → sharp) or denoise (noisy + σ map → clean; model `denoiser`).")
+    var task = "deblur"
 
     @Option(help: "builtin or a dataset folder (sharp images, Kaggle, GoPro, good/bad frames, blurred/ + sharp/).")
     var data = "builtin"
@@ -93,6 +101,12 @@ struct Train: ParsableCommand {
         guard ModelRegistry.names.contains(model) else {
             throw ValidationError("--model '\(model)' is not one of \(ModelRegistry.names.joined(separator: ", ")).")
         }
+        guard let kind = NetworkTask(rawValue: task) else { throw ValidationError("--task must be deblur or denoise (got '\(task)').") }
+        guard ModelRegistry.task(of: model) == kind else {
+            let fitting = ModelRegistry.entries.filter { $0.task == kind }.map(\.name).joined(separator: ", ")
+            throw ValidationError("--model '\(model)' is not a \(task) network; with --task \(task) choose \(fitting).")
+        }
+        guard kind == .deblur || pairs == "synthetic" else { throw ValidationError("--task denoise draws its own noise: drop --pairs real.") }
         guard TrainingLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be mse, l1, charbonnier or l1+ssim (got '\(loss)').") }
         guard TrainingOptimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamw (got '\(optimizer)').") }
         guard ["synthetic", "real"].contains(pairs) else { throw ValidationError("--pairs must be synthetic or real (got '\(pairs)').") }
@@ -105,6 +119,11 @@ struct Train: ParsableCommand {
 
     func run() throws {
         var c = TrainingConfiguration(model: model)
+        if NetworkTask(rawValue: task) == .denoise {
+            c.task = .denoise
+            c.noiseMin = 0
+            c.noiseMax = 50.0 / 255
+        }
         c.data = data
         c.blur = blur
         c.realPairs = pairs == "real"

@@ -17,7 +17,9 @@ struct RegistryTests {
         let families = MethodRegistry.entries.map(\.family)
         #expect(families == families.sorted { ["input", "classical", "learned"].firstIndex(of: $0.rawValue)! < ["input", "classical", "learned"].firstIndex(of: $1.rawValue)! })
         #expect(MethodRegistry.entries.filter { $0.family == .classical }.allSatisfy { $0.needsPSF })
-        #expect(MethodRegistry.entries.filter { $0.family == .learned }.allSatisfy { !$0.needsPSF })
+        // The blind networks take no PSF; plug-and-play keeps the physics and needs one.
+        for n in ["autoencoder", "unet", "resnet"] { #expect(try !MethodRegistry.entry(n).needsPSF) }
+        for n in ["pnp", "pnp-denoiser"] { #expect(try MethodRegistry.entry(n).needsPSF) }
     }
 
     @Test("a registry method with explicit defaults restores exactly as the library call it wraps")

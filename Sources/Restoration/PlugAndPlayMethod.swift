@@ -1,0 +1,98 @@
+import Blur
+import Datasets
+import Deconvolution
+import Foundation
+import ImageCore
+import Models
+
+/// Plug-and-play half-quadratic splitting with a learned denoiser as the image prior
+/// (`Deconvolution.plugAndPlay`, after IRCNN / DPIR): the classical data term with the PSF, a CNN
+/// in place of the hand-made regulariser. Two registry entries share this type:
+///
+/// - `pnp`: the prior chosen by `prior=` (default `ffdnet`, the pretrained FFDNet);
+/// - `pnp-denoiser`: our own `denoiser` network (trained by `deblur train --task denoise`), so a
+///   comparison can show both priors side by side.
+///
+/// Both denoiser variants the prior has (gray and colour) are loaded when the method is built, so a
+/// missing weights file is reported before any work, with the command that fetches it.
+public struct PlugAndPlayMethod: RestorationMethod {
+    static func parameters(prior: DenoisingPrior, choosable: Bool) -> [MethodParameter] {
+        var list = [
+            MethodParameter("iterations", label: "Iterations", help: "HQS iterations K (DPIR: 8)", kind: .integer(1 ... 100), default: .integer(8)),
+            MethodParameter("noise", label: "Noise σ", help: "noise level of the blurred image on the [0, 1] scale",
+                            kind: .real(0 ... 0.5), automatic: "robust estimate (median absolute wavelet coefficient), at least 1/255"),
+            MethodParameter("lambda", label: "λ", help: "penalty weights ρₖ = λ σₙ² / σₖ² (DPIR: 0.23)", kind: .real(0.001 ... 100), default: .real(0.23)),
+        ]
+        if choosable {
+            list.insert(MethodParameter("prior", label: "Prior", help: "the denoiser used as the image prior",
+                                        kind: .choice(DenoisingPrior.allCases.map(\.rawValue)), default: .choice(prior.rawValue)), at: 1)
+        }
+        return list
+    }
+
+    public static let entry = MethodEntry(
+        name: "pnp", label: "Plug-and-play (FFDNet)", family: .learned, needsPSF: true,
+        help: "plug-and-play HQS with the PSF and a learned denoiser prior (FFDNet by default), 8 iterations, boundary adjustment",
+        parameters: parameters(prior: .ffdnet, choosable: true)) { values in
+        try PlugAndPlayMethod(name: "pnp", prior: values.text("prior").flatMap(DenoisingPrior.init(rawValue:)) ?? .ffdnet, values: values)
+    }
+
+    public static let ownPriorEntry = MethodEntry(
+        name: "pnp-denoiser", label: "Plug-and-play (our denoiser)", family: .learned, needsPSF: true,
+        help: "plug-and-play HQS with the PSF and our own denoiser network (Baselines/models/denoiser.safetensors), 8 iterations",
+        parameters: parameters(prior: .denoiser, choosable: false)) { values in
+        try PlugAndPlayMethod(name: "pnp-denoiser", prior: .denoiser, values: values)
+    }
+
+    public let name: String
+    public let prior: DenoisingPrior
+    let options: PlugAndPlayOptions
+    let values: ParameterValues
+    let gray: any Denoiser
+    let colour: any Denoiser
+
+    /// - Throws: `DenoiserError.weightsMissing` (and the other load errors) when the prior's weights
+    ///   cannot be loaded.
+    init(name: String, prior: DenoisingPrior, values: ParameterValues) throws {
+        self.name = name
+        self.prior = prior
+        self.values = values
+        var o = PlugAndPlayOptions()
+        o.iterations = values.integer("iterations") ?? o.iterations
+        o.noiseSigma = values.real("noise")
+        o.lambda = values.real("lambda") ?? o.lambda
+        options = o
+        gray = try prior.denoiser(channels: 1)
+        colour = try prior.denoiser(channels: 3)
+        let hashes = prior.weightsFiles.map { "\($0.lastPathComponent) sha256 " + ((try? SHA256.hex(fileAt: $0.path)) ?? "unreadable") }
+        fingerprint = ([Restoration.summary(Self.base(prior, options), values)] + hashes).joined(separator: ", ")
+    }
+
+    /// The summary and the SHA-256 of every weights file: a retrained prior re-runs its rows.
+    public let fingerprint: String
+
+    static func base(_ prior: DenoisingPrior, _ options: PlugAndPlayOptions) -> String {
+        "plug-and-play HQS, \(prior.rawValue) prior, \(options.iterations) iterations, σ from 49/255 to the noise level, boundary adjustment"
+    }
+
+    public var family: MethodFamily { .learned }
+    public var needsPSF: Bool { true }
+
+    public var summary: String { Restoration.summary(Self.base(prior, options), values) }
+
+    public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
+        let psf = try Common.require(psf, name)
+        let denoiser: any Denoiser
+        switch blurred.channels {
+        case 1: denoiser = gray
+        case 3: denoiser = colour
+        default: throw DenoiserError.unsupportedChannels(blurred.channels)
+        }
+        // The schedule starts at 49/255 and ends at the noise level; a noisier image than the network
+        // was trained for is denoised at its top level (said in the summary of such a run's noise value).
+        let top = Double(denoiser.maximumSigma)
+        return try plugAndPlay(blurred, psf: psf, denoiser: { x, sigma in
+            try denoiser.denoise(x, sigma: Float(min(sigma, top)))
+        }, options: options)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import ImageCore
+import ImageIO
+import Metrics
+@testable import Models
+import NN
+import Tensors
+import Testing
+@testable import Training
+
+/// Our own noise-conditioned denoiser (`denoiser`): its input layout against a naive loop, that it
+/// learns, the denoising patches it is trained on, the shipped checkpoint's quality and the named errors.
+@Suite struct DenoiserNetworkTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("the half-resolution input equals a naive σ subsampling and 2×2 unshuffle (batch 2, 3 channels, 6×10)")
+    func halfResolutionInputMatchesNaiveLoop() {
+        let n = 2, c = 3, h = 6, w = 10
+        var rng = SeededRNG(seed: 3)
+        let x = Tensor(shape: [n, c + 1, h, w], scalars: (0 ..< n * (c + 1) * h * w).map { _ in Float(rng.normal()) })
+        let (input, noisy) = NoiseConditionedDenoiser.halfResolutionInput(x, channels: c)
+        #expect(input.shape == [n, 1 + 4 * c, h / 2, w / 2] && noisy.shape == [n, c, h, w])
+        let xs = x.scalars, ins = input.scalars, ys = noisy.scalars
+        func at(_ b: Int, _ ch: Int, _ y: Int, _ xx: Int) -> Float { xs[((b * (c + 1) + ch) * h + y) * w + xx] }
+        var mismatches = 0
+        for b in 0 ..< n {
+            for y in 0 ..< h / 2 {
+                for xx in 0 ..< w / 2 {
+                    let base = b * (1 + 4 * c)
+                    if ins[((base + 0) * (h / 2) + y) * (w / 2) + xx] != at(b, c, 2 * y, 2 * xx) { mismatches += 1 }
+                    for ch in 0 ..< c {
+                        for i in 0 ..< 2 {
+                            for j in 0 ..< 2 {
+                                let k = base + 1 + 4 * ch + 2 * i + j
+                                if ins[(k * (h / 2) + y) * (w / 2) + xx] != at(b, ch, 2 * y + i, 2 * xx + j) { mismatches += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+            for ch in 0 ..< c {
+                for y in 0 ..< h { for xx in 0 ..< w where ys[((b * c + ch) * h + y) * w + xx] != at(b, ch, y, xx) { mismatches += 1 } }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("a zero last layer is the identity (x̂ = y); 60 Adam steps cut the denoising loss of a tiny network by a third")
+    func learns() throws {
+        let network = NoiseConditionedDenoiser(channels: 3, width: 8, layers: 3, seed: 2)
+        let images = tinyImages()
+        let sampler = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0.1 ... 0.2)
+        var rng = SeededRNG(seed: 4)
+        let (input, target) = try sampler.batch(4, &rng, task: .denoise)
+        #expect(input.shape == [4, 4, 24, 24] && target.shape == [4, 3, 24, 24])
+        let last = network.convolutions[network.convolutions.count - 1]
+        let saved = last.weight.value
+        last.weight.value = Tensor(shape: saved.shape, repeating: 0)
+        let identity = network(Variable(input)).value.scalars
+        let noisyChannels = Array(input.scalars[0 ..< 3 * 24 * 24])
+        #expect(Array(identity[0 ..< 3 * 24 * 24]) == noisyChannels)
+        last.weight.value = saved
+        let optimizer = Adam(parameters: network.parameters, learningRate: 3e-3)
+        func loss() -> Double { Double(mseLoss(network(Variable(input)), target: target).value[0]) }
+        let before = loss()
+        for _ in 0 ..< 60 {
+            let tape = Tape()
+            let l = mseLoss(network(tape.input(input)), target: target)
+            optimizer.zeroGrad()
+            tape.backward(from: l)
+            optimizer.step()
+        }
+        #expect(loss() < 0.67 * before, "loss \(before) → \(loss())")
+    }
+
+    @Test("denoising patches: the σ map is constant and within the range, the added noise has that σ, the clean patch is untouched")
+    func denoisingPatches() throws {
+        let sampler = try PatchSampler(images: tinyImages(), patch: 24, psfSampler: .mixed, noise: 0 ... 50.0 / 255)
+        var rng = SeededRNG(seed: 9)
+        for _ in 0 ..< 6 {
+            let pair = try sampler.denoisingSample(&rng)
+            #expect(pair.blurred.channels == 4 && pair.sharp.channels == 3)
+            let plane = pair.sharp.planeSize
+            let map = pair.blurred.pixels[3 * plane ..< 4 * plane]
+            let sigma = Double(map.first!)
+            #expect(map.allSatisfy { $0 == map.first! } && sigma >= 0 && sigma <= 50.0 / 255)
+            let residual = (0 ..< 3 * plane).map { Double(pair.blurred.pixels[$0] - pair.sharp.pixels[$0]) }
+            let std = (residual.map { $0 * $0 }.reduce(0, +) / Double(residual.count)).squareRoot()
+            // 1728 samples: the sample deviation is within 6 % of σ (3.5 standard errors of 1.7 %).
+            #expect(abs(std - sigma) <= 0.06 * sigma + 1e-6, "σ \(sigma), measured \(std)")
+            #expect(pair.observed.channels == 3 && pair.observed.pixels == Array(pair.blurred.pixels[0 ..< 3 * plane]))
+        }
+    }
+
+    @Test("training a denoiser needs --task denoise, and a deblurring network cannot be trained to denoise")
+    func taskAndModelMustAgree() throws {
+        var c = TrainingConfiguration(model: "denoiser")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: dir.appendingPathComponent("d.safetensors"), resume: false)
+        }
+        c.model = "unet"
+        c.task = .denoise
+        #expect(throws: TrainingError.self) {
+            try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: dir.appendingPathComponent("u.safetensors"), resume: false)
+        }
+        // A configuration saved before `task` existed decodes as deblurring.
+        let old = #"{"model":"unet","data":"builtin","blur":"mixed","realPairs":false,"patch":128,"batch":16,"epochs":10,"stepsPerEpoch":100,"loss":"l1","optimizer":"adam","learningRate":0.001,"weightDecay":0,"clipNorm":1,"seed":0,"splitSeed":0,"noiseMin":0,"noiseMax":0.02,"validationPatches":16,"validationFraction":0.15,"plateauFactor":0.5,"plateauPatience":3,"minLearningRate":1e-05,"modelConfiguration":{}}"#
+        let decoded = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(old.utf8))
+        #expect(decoded.task == nil && decoded.resolvedTask == .deblur && decoded.validationSigma == 0.01)
+    }
+
+    @Test("missing weights name the training command; a deblurring checkpoint is the wrong architecture; bad σ and channels are named")
+    func namedErrors() throws {
+        let missing = URL(fileURLWithPath: "/nonexistent/denoiser.safetensors")
+        #expect(throws: DenoiserError.weightsMissing(prior: "denoiser", path: missing.path)) { try TrainedDenoiser(channels: 3, weights: missing) }
+        #expect(DenoiserError.weightsMissing(prior: "denoiser", path: missing.path).localizedDescription.contains("deblur train --task denoise"))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unet = dir.appendingPathComponent("unet.safetensors")
+        try UNet(levels: 2, width: 4, seed: 1).saveCheckpoint(to: unet)
+        #expect(throws: DenoiserError.wrongArchitecture(path: unet.path, expected: "denoiser", found: "unet")) {
+            try TrainedDenoiser(channels: 3, weights: unet)
+        }
+        #expect(throws: DenoiserError.unsupportedChannels(2)) { try TrainedDenoiser(channels: 2, weights: unet) }
+        let small = dir.appendingPathComponent("small.safetensors")
+        try NoiseConditionedDenoiser(width: 8, layers: 3, seed: 1).saveCheckpoint(to: small)
+        let denoiser = try TrainedDenoiser(channels: 3, weights: small)
+        let image = syntheticImage(width: 9, height: 7)
+        for sigma: Float in [0, -0.1, .nan, .infinity, 51 / 255] {
+            #expect(throws: DenoiserError.invalidSigma(value: "\(sigma)", maximum: 50 / 255)) { try denoiser.denoise(image, sigma: sigma) }
+        }
+        #expect(throws: DenoiserError.channelMismatch(prior: "denoiser", expected: 3, found: 1)) {
+            try denoiser.denoise(try image.luma(), sigma: 0.1)
+        }
+        // Odd sizes keep their shape; gray runs the colour network on the replicated plane and averages.
+        let out = try denoiser.denoise(image, sigma: 0.1)
+        #expect(out.width == 9 && out.height == 7 && out.channels == 3)
+        let gray = try TrainedDenoiser(channels: 1, weights: small)
+        let plane = try image.luma()
+        let viaRGB = try denoiser.denoise(Image.stacking([plane, plane, plane]), sigma: 0.1)
+        let g = try gray.denoise(plane, sigma: 0.1)
+        let n = plane.planeSize
+        let worst = (0 ..< n).map { abs(g.pixels[$0] - (viaRGB.pixels[$0] + viaRGB.pixels[n + $0] + viaRGB.pixels[2 * n + $0]) / 3) }.max()!
+        #expect(worst <= 1e-6)
+    }
+}

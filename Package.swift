@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Reporting", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
         .testTarget(name: "WebAppTests", dependencies: [
             "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",

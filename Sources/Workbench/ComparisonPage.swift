@@ -13,6 +13,7 @@ extension ReportWriter {
         blocks += runTimeSection(s, info: info)
         blocks += chartsSection(s, info: info)
         blocks += winRateSection(s, info: info)
+        blocks += pairedTestBlocks(s, info: info, heading: true)
         blocks += imagesSection(s, assets: assets)
         blocks += psfGallery(s, assets: assets)
         blocks += methodsSection(info)
@@ -39,12 +40,15 @@ extension ReportWriter {
         }
         var blocks: [Block] = [
             .heading(level: 2, [.text("Summary")]),
-            .paragraph([.text("Mean ± 95% confidence interval (Student t) over images; best per column in bold green. "
+            .paragraph([.text(spreadNote + " n = images in the cell. Best per column in bold green. "
                 + "Restored images are clipped to [0, 1] before scoring, as writing an 8-bit file would; the share of clipped values is in results.csv.")],
                 cssClass: "note"),
             .heading(level: 3, [.text("All blur kinds")]), table(blur: nil),
         ]
-        for k in s.blurKinds where s.blurKinds.count > 1 { blocks += [.heading(level: 3, [.text(k)]), table(blur: k)] }
+        for k in s.blurKinds where s.blurKinds.count > 1 {
+            let n = Set(s.rows.filter { $0.blur == k }.map(\.image)).count
+            blocks += [.heading(level: 3, [.text("\(k) (n = \(n))")]), table(blur: k)]
+        }
         return blocks
     }
 

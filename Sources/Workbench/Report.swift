@@ -80,14 +80,15 @@ public enum ReportWriter {
     /// `report.md`: the summary table (with time per image), PSNR by blur kind, and what was not scored.
     public static func markdown(_ s: Summary, info: RunInfo) -> String {
         var blocks: [Block] = [
-            .paragraph([.text("Mean ± 95% CI over \(imageCount(s)) images (\(info.selection.data), \(info.selection.split.rawValue) split, "
-                + "blur \(info.selection.blur), σ = \(info.selection.noiseSigma), seed \(info.selection.seed)); "), .bold("bold"), .text(" = best.")]),
+            .paragraph([.text("Mean over \(imageCount(s)) images (\(info.selection.data), \(info.selection.split.rawValue) split, "
+                + "blur \(info.selection.blur), σ = \(info.selection.noiseSigma), seed \(info.selection.seed)). " + spreadNote + " "), .bold("bold"), .text(" = best.")]),
             .table(metricTable(s, info: info, blur: nil, lastColumn: ("s / image", { fmt(s.time(label: $0), digits: 3) }))),
         ]
         if s.blurKinds.count > 1, let psnr = info.metrics.first(where: { $0.id == "psnr" }) {
-            blocks.append(.paragraph([.text("PSNR (dB) by blur kind:")]))
+            blocks.append(.paragraph([.text("PSNR (dB) by blur kind (n = images per cell):")]))
             blocks.append(.table(psnrByBlurTable(s, psnr: psnr)))
         }
+        blocks += pairedTestBlocks(s, info: info, heading: false)
         if let notScored = notScoredGroups(s) {
             blocks.append(.paragraph([.text("Not scored: " + notScored.map { "\($0.key) (\($0.count) images)" }.joined(separator: "; "))]))
         }
@@ -102,7 +103,7 @@ public enum ReportWriter {
         for label in s.labels {
             let family = s.rows.first { $0.label == label }?.family
             let cells = info.metrics.map { m in
-                Cell(fmt(s.stat(label: label, metric: m.id, blur: blur), digits: digits(m.id)),
+                Cell(fmt(s.spread(label: label, metric: m.id, blur: blur), digits: digits(m.id)),
                      isBest: s.best(metric: m.id, higherIsBetter: m.higherIsBetter, blur: blur) == label)
             }
             table.append([Cell(label)] + cells + [Cell(lastColumn.1(label))], cssClass: family == .input ? "input" : nil)
@@ -110,12 +111,13 @@ public enum ReportWriter {
         return table
     }
 
-    /// PSNR per method (rows) and blur kind (columns), best in bold.
+    /// PSNR per method (rows) and blur kind (columns, with the number of images), best in bold.
     static func psnrByBlurTable(_ s: Summary, psnr: RunInfo.MetricInfo) -> Table {
-        var table = Table(header: ["method"] + s.blurKinds.map { Cell($0) })
+        let counts = s.blurKinds.map { k in Set(s.rows.filter { $0.blur == k }.map(\.image)).count }
+        var table = Table(header: ["method"] + zip(s.blurKinds, counts).map { Cell("\($0.0) (n = \($0.1))") })
         for label in s.labels {
             table.append([Cell(label)] + s.blurKinds.map { k in
-                Cell(fmt(s.stat(label: label, metric: "psnr", blur: k), digits: 2),
+                Cell(fmt(s.spread(label: label, metric: "psnr", blur: k), digits: 2),
                      isBest: s.best(metric: "psnr", higherIsBetter: psnr.higherIsBetter, blur: k) == label)
             })
         }

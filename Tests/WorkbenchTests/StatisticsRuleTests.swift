@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Reporting
 @testable import Workbench
 
 /// `Fixtures/stats.json`, written by scripts/reference/make_stats_fixture.py (SciPy 1.17.1).
@@ -59,5 +60,51 @@ struct StatisticsRuleTests {
             }
         }
         #expect(CellSpread([]).kind == .none && CellSpread([.nan, 2]).kind == .range)
+    }
+}
+
+@Suite("Report statistics wiring")
+struct ReportStatisticsTests {
+    static func row(_ image: String, _ blur: String, _ method: String, _ family: MethodFamily, _ psnr: Double) -> ResultRow {
+        ResultRow(image: image, scene: image, blur: blur, psf: nil, method: method, family: family, psfMode: .true,
+                  status: .ok, note: nil, seconds: 1, clipped: 0, metrics: ["psnr": psnr], estimatedPSF: nil)
+    }
+
+    /// 3 defocus and 6 motion images; "good" beats the classical "a" on all 9 by 1 + i/10 dB, "b" (classical, worse than a) loses.
+    static func summary() -> Summary {
+        var rows: [ResultRow] = []
+        for i in 0 ..< 9 {
+            let image = "img\(i)", blur = i < 3 ? "defocus" : "motion"
+            rows += [row(image, blur, "a", .classical, 25 + Double(i)), row(image, blur, "b", .classical, 24 + Double(i) * 0.9),
+                     row(image, blur, "good", .learned, 26 + Double(i) * 1.1)]
+        }
+        return Summary(rows: rows, methodOrder: ["a", "b", "good"], metricIDs: ["psnr"])
+    }
+
+    static let info = RunInfo(selection: CaseSelection(), dataset: "d", layout: "sharp", testScenes: [], caseCount: 9,
+                              methods: [], metrics: [.init(id: "psnr", name: "PSNR", variant: "v", higherIsBetter: true)],
+                              psfModes: [.true], psfEstimator: nil, versions: [:], gitCommit: "")
+
+    @Test("cells of fewer than 5 images show the range, larger ones the t interval; the blur-kind table names n")
+    func spreadAndCounts() {
+        let s = Self.summary()
+        #expect(s.spread(label: "a", metric: "psnr", blur: "defocus").kind == .range)
+        #expect(s.spread(label: "a", metric: "psnr", blur: "motion").kind == .tInterval)
+        #expect(ReportWriter.fmt(s.spread(label: "a", metric: "psnr", blur: "defocus"), digits: 2) == "26.00 (25.00–27.00)")
+        let md = ReportWriter.markdown(s, info: Self.info)
+        #expect(md.contains("defocus (n = 3)") && md.contains("motion (n = 6)"))
+        // Motion: a = 28…33, mean 30.5, s = 1.8708, t(5) = 2.5706 → ± 1.96.
+        #expect(md.contains("30.50 ± 1.96"))
+    }
+
+    @Test("the paired test compares every row with the best classical one: exact Wilcoxon p = 2/2⁹ when all 9 differences agree in sign")
+    func pairedTest() throws {
+        let s = Self.summary()
+        #expect(s.bestClassical(metric: "psnr", higherIsBetter: true) == "a")
+        let (reference, table) = try #require(ReportWriter.pairedTestTable(s, info: Self.info))
+        #expect(reference == "a")
+        let md = MarkdownWriter.document([.table(table)])
+        #expect(md.contains("| good | 9 | +1.40 | 9/9 | 0.004 | **better** |"), "\(md)")
+        #expect(md.contains("| b | 9 | -1.40 | 0/9 | 0.004 | worse |"), "\(md)")
     }
 }

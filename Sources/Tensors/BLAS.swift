@@ -3,22 +3,12 @@ import Foundation
 import ImageCore
 
 /// Which kernels OpenBLAS runs. OpenBLAS picks them from the CPU at load time unless the
-/// environment variable `OPENBLAS_CORETYPE` forces a family. On this workbench's AMD EPYC
-/// (AVX-512 with full-width FMA units) OpenBLAS 0.3.21 picks its AVX-512 "Cooperlake" kernels
-/// (2048³ sgemm on 2 threads: ~490 GFLOP/s), while `OPENBLAS_CORETYPE=Haswell` — set in the
-/// environment of the machine these figures were measured on — forces AVX2 (~250 GFLOP/s).
-/// The workbench never overrides the variable; `deblur bench nn` reports which family ran.
+/// environment variable `OPENBLAS_CORETYPE` forces a family; `deblur` makes sure that is never a
+/// generic fallback on a CPU with AVX2 or AVX-512 (`BLASCoreChoice`), and `deblur info` and
+/// `deblur bench` report which family ran.
 public enum BLASKernels {
-    /// The OpenBLAS core type in use (e.g. `Cooperlake`, `SkylakeX`, `Haswell`).
+    /// The OpenBLAS core type in use (e.g. `Cooperlake`, `SkylakeX`, `Haswell`, `Zen`, `Prescott`).
     public static var coreName: String { String(cString: openblas_get_corename()) }
-
-    /// AVX-512 F, BW, DQ and VL listed in /proc/cpuinfo (the kernel lists them only when it saves the state).
-    public static func cpuAdvertisesAVX512() -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        let flags = Set(line.split(separator: " ").map(String.init))
-        return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
-    }
 }
 
 /// Where the convolution call sites parallelise — the one level of parallelism (see `BLASThreads`):

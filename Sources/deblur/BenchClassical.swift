@@ -60,7 +60,7 @@ struct BenchClassical: ParsableCommand {
         }
         if json {
             let body = results.map { "\"\($0.0)_ms\": \(String(format: "%.2f", $0.1 * 1000))" }.joined(separator: ", ")
-            print("{\(body), \"border\": \"\(border.rawValue)\", \"size\": \(gray.width), \"threads\": \(workerThreadCount), \"planner\": \"\(fftwPlannerName)\"}")
+            print("{\(body), \"border\": \"\(border.rawValue)\", \"size\": \(gray.width), \"threads\": \(workerThreadCount), \"planner\": \"\(fftwPlannerName)\", \(BLASStartup.machineJSONFields)}")
             return
         }
         print("Classical deconvolution, \(gray.width)² images, disk:15 PSF (31×31), border \(border.rawValue), median of \(repeats)")

@@ -37,7 +37,7 @@ struct BenchFFT: ParsableCommand {
         let r2c = median(max(repeats, 20)) { plan.forward(input, spectrum) }
         if json {
             let sizes = rows.map { "\"\($0.0.dropLast())\": {\"fft_ms\": \(ms($0.1)), \"direct_ms\": \(ms($0.2)), \"speedup\": \(String(format: "%.1f", $0.2 / $0.1))}" }
-            print("{\(sizes.joined(separator: ", ")), \"r2c_1024_ms\": \(ms(r2c)), \"threads\": \(workerThreadCount)}")
+            print("{\(sizes.joined(separator: ", ")), \"r2c_1024_ms\": \(ms(r2c)), \"threads\": \(workerThreadCount), \(BLASStartup.machineJSONFields)}")
             return
         }
         print("FFT vs direct convolution, gray image, 31×31 PSF (disk:15), reflect borders; median of \(repeats)")

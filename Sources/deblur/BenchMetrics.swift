@@ -84,6 +84,7 @@ struct BenchMetrics: ParsableCommand {
                 fields.append("\"\(row.name)\": {\(entry)}")
             }
             fields.append("\"threads\": \(workerThreadCount)")
+            fields.append(BLASStartup.machineJSONFields)
             print("{\(fields.joined(separator: ", "))}")
             return
         }

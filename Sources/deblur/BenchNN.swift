@@ -45,11 +45,12 @@ struct BenchNN: ParsableCommand {
         if json {
             print("{\"autoencoder\": {\"train_images_per_second\": \(Self.f(ae.train)), \"infer_images_per_second\": \(Self.f(ae.infer))}, "
                 + "\"unet\": {\"train_images_per_second\": \(Self.f(unet.train)), \"infer_512_seconds\": \(Self.f(unet.infer, 4))}, "
-                + "\"sgemm_gflops\": \(Self.f(sgemm))}")
+                + "\"sgemm_gflops\": \(Self.f(sgemm)), \(BLASStartup.machineJSONFields)}")
             return
         }
         print("Neural engine, \(BLASThreads.count) threads (OpenBLAS \(BLASKernels.coreName) kernels); median of \(steps) training steps / \(runs) inference runs")
-        if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], BLASKernels.cpuAdvertisesAVX512(),
+        print("CPU: \(CPUDescription.current.summary); OpenBLAS core \(BLASKernels.coreName): \(BLASStartup.reason)")
+        if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], CPUDescription.current.hasAVX512,
            !["skylakex", "cooperlake", "sapphirerapids"].contains(forced.lowercased()) {
             print("note: OPENBLAS_CORETYPE=\(forced) in the environment forces these kernels; this CPU has AVX-512,"
                 + " which OpenBLAS uses when the variable is unset")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `deblur` — restore blurred photographs with classical deconvolution and learned CNNs,
 /// and score them honestly. Each subcommand lives in its own file.
@@ -33,4 +34,19 @@ struct Deblur: AsyncParsableCommand {
             Denoise.self,
         ]
     )
+
+    /// Chooses the OpenBLAS kernels (`BLASStartup`), then parses and runs as ArgumentParser's `main`.
+    static func main() async {
+        BLASStartup.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

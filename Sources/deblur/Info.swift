@@ -4,6 +4,7 @@ import CFFTW
 import CPNG
 import CTurboJPEG
 import ImageCore
+import Tensors
 
 /// `deblur info`: native library versions and thread settings, for bug reports and benchmark tables.
 struct Info: ParsableCommand {
@@ -23,7 +24,9 @@ struct Info: ParsableCommand {
             : "\(jpegNumber / 1_000_000).\(jpegNumber / 1000 % 1000).\(jpegNumber % 1000)"
         return [
             ("FFTW", String(cString: deblur_fftwf_version())),
+            ("CPU", CPUDescription.current.summary),
             ("OpenBLAS", String(cString: openblas_get_config())),
+            ("OpenBLAS core", "\(BLASKernels.coreName): \(BLASStartup.reason)"),
             ("OpenBLAS threads", "\(openblas_get_num_threads())"),
             ("libpng", String(cString: png_get_libpng_ver(nil))),
             ("libjpeg-turbo", jpeg),

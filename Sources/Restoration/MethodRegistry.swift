@@ -16,6 +16,7 @@ public enum MethodRegistry {
         RichardsonLucyMethod.totalVariation,
         RichardsonLucyMethod.accelerated,
         Landweber.entry,
+        HyperLaplacianMethod.entry,
         PlugAndPlayMethod.entry,
         PlugAndPlayMethod.ownPriorEntry,
     ] + ModelRegistry.deblurringNames.map(LearnedRestoration.entry(network:))

@@ -38,18 +38,9 @@ public func writeSyntheticSet(from dataset: Dataset, psf: String, options: Degra
                 let kernel = try fixed ?? sampler!.sample(&rng)
                 let imageSeed = rng.next()
                 let degraded = try degrade(source, psf: kernel, options: options, seed: imageSeed)
-                let file = sample.id + ".png"
-                let sharpPath = folder.appendingPathComponent("sharp/\(file)").path
-                let blurredPath = folder.appendingPathComponent("blurred/\(file)").path
-                try writeImage(degraded.sharp, to: sharpPath)
-                try writeImage(degraded.blurred, to: blurredPath)
-                try writeImage(kernel.peakNormalized, to: folder.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
-                let item = DegradationManifest.Item(
-                    file: file, scene: sample.scene, split: split.side(of: sample), source: sample.sharpPath,
-                    sourceSHA256: try SHA256.hex(fileAt: sample.sharpPath),
-                    sharpSHA256: try SHA256.hex(fileAt: sharpPath), blurredSHA256: try SHA256.hex(fileAt: blurredPath),
-                    psf: .init(kind: kernel.kind.name, spec: kernel.spec, parameters: kernel.kind.parameters,
-                               size: max(kernel.height, kernel.width)),
+                let item = try writeDegradedCase(
+                    sharp: degraded.sharp, blurred: degraded.blurred, psf: kernel, file: sample.id + ".png", to: folder,
+                    scene: sample.scene, split: split.side(of: sample), source: sample.sharpPath,
                     noiseSigma: options.noiseSigma, poissonPeak: options.poissonPeak, seed: imageSeed,
                     sceneTags: dataset.sceneTags[sample.scene].map { $0.sorted() })
                 return (item, degraded)
@@ -62,4 +53,21 @@ public func writeSyntheticSet(from dataset: Dataset, psf: String, options: Degra
         psf: psf, boundary: options.boundary.rawValue, splitWritten: side?.rawValue ?? "all", items: done.map(\.0))
     try manifest.write(to: folder.appendingPathComponent("manifest.json"))
     return (manifest, done.map(\.1))
+}
+
+/// Writes one case as `sharp/FILE`, `blurred/FILE` (as given) and `psf/FILE` (16-bit, weight / max)
+/// under `folder`, and returns its manifest item with the files' SHA-256.
+public func writeDegradedCase(sharp: Image, blurred: Image, psf: PSF, file: String, to folder: URL,
+                              scene: String, split: SplitSide, source: String, noiseSigma: Double, poissonPeak: Double?,
+                              seed: UInt64, sceneTags: [String]?) throws -> DegradationManifest.Item {
+    let sharpPath = folder.appendingPathComponent("sharp/\(file)").path
+    let blurredPath = folder.appendingPathComponent("blurred/\(file)").path
+    try writeImage(sharp, to: sharpPath)
+    try writeImage(blurred, to: blurredPath)
+    try writeImage(psf.peakNormalized, to: folder.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
+    return DegradationManifest.Item(
+        file: file, scene: scene, split: split, source: source, sourceSHA256: try SHA256.hex(fileAt: source),
+        sharpSHA256: try SHA256.hex(fileAt: sharpPath), blurredSHA256: try SHA256.hex(fileAt: blurredPath),
+        psf: .init(kind: psf.kind.name, spec: psf.spec, parameters: psf.kind.parameters, size: max(psf.height, psf.width)),
+        noiseSigma: noiseSigma, poissonPeak: poissonPeak, seed: seed, sceneTags: sceneTags)
 }

@@ -14,23 +14,13 @@ extension CaseListing {
     public static func writeCaseFolder(_ specs: [CaseSpec], dataset: Dataset, to folder: URL, tool: String) throws {
         var items: [DegradationManifest.Item] = []
         for spec in specs {
-            guard spec.blurredPath == nil, let seed = spec.degradationSeed, let psfSpec = spec.psfSpec else {
-                throw WorkbenchError.caseNotSynthetic(spec.id)
-            }
+            guard spec.blurredPath == nil, let seed = spec.degradationSeed else { throw WorkbenchError.caseNotSynthetic(spec.id) }
             let loaded = try spec.load()
-            let psf = try PSF.parse(psfSpec)
-            let file = spec.id + ".png"
-            let sharpPath = folder.appendingPathComponent("sharp/\(file)").path
-            let blurredPath = folder.appendingPathComponent("blurred/\(file)").path
-            try writeImage(loaded.sharp, to: sharpPath)
-            try writeImage(loaded.blurred, to: blurredPath)
-            try writeImage(psf.peakNormalized, to: folder.appendingPathComponent("psf/\(file)").path, bitDepth: 16)
-            items.append(DegradationManifest.Item(
-                file: file, scene: spec.scene, split: .test, source: spec.sharpPath,
-                sourceSHA256: try SHA256.hex(fileAt: spec.sharpPath), sharpSHA256: try SHA256.hex(fileAt: sharpPath),
-                blurredSHA256: try SHA256.hex(fileAt: blurredPath),
-                psf: .init(kind: psf.kind.name, spec: psf.spec, parameters: psf.kind.parameters, size: max(psf.height, psf.width)),
-                noiseSigma: spec.noiseSigma, poissonPeak: nil, seed: seed, sceneTags: dataset.sceneTags[spec.scene].map { $0.sorted() }))
+            guard let psf = loaded.psf else { throw WorkbenchError.caseNotSynthetic(spec.id) }
+            items.append(try writeDegradedCase(
+                sharp: loaded.sharp, blurred: loaded.blurred, psf: psf, file: spec.id + ".png", to: folder,
+                scene: spec.scene, split: .test, source: spec.sharpPath, noiseSigma: spec.noiseSigma, poissonPeak: nil,
+                seed: seed, sceneTags: dataset.sceneTags[spec.scene].map { $0.sorted() }))
         }
         let manifest = DegradationManifest(tool: tool, source: dataset.root, layout: dataset.layout, seed: 0, trainFraction: 0.8,
                                            psf: "comparison cases", boundary: DegradationOptions(noiseSigma: 0).boundary.rawValue,

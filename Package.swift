@@ -14,6 +14,9 @@ let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"] + (nativeCPU ? ["-target-cpu", "native"] : [])),
 ] + (nativeCPU ? [.define("DEBLUR_NATIVE_CPU")] : [])
 
+/// Property-based tests (seeded generators with shrinking) for the parsers and codecs that face users.
+let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+
 let package = Package(
     name: "DeblurWorkbench",
     platforms: [.macOS(.v14)],
@@ -23,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // System libraries, found with pkg-config (apt: libfftw3-dev libopenblas-dev libpng-dev libturbojpeg0-dev).
@@ -47,7 +52,8 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
-        .target(name: "Reporting", dependencies: ["ImageCore"]),
+        .target(name: "Reporting", dependencies: ["ImageCore", .product(name: "Mustache", package: "swift-mustache")],
+                resources: [.copy("Templates")]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
         .target(name: "PSFEstimation", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Datasets", "Reporting"],
                 swiftSettings: numericSettings),
@@ -56,9 +62,9 @@ let package = Package(
         .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Restoration", "Metrics", "Datasets", "Reporting"]),
         .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
         .target(name: "WebApp", dependencies: [
-            "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration",
+            "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration", "Reporting",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
-        ]),
+        ], resources: [.copy("Templates")]),
 
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
@@ -69,18 +75,17 @@ let package = Package(
 
         // Tests (Swift Testing). Fixtures live beside each test target and are found through #filePath.
         .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageCore", "ImageIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageIOTests", dependencies: [propertyBased, "ImageCore", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "SpectralTests", dependencies: ["ImageCore", "Spectral"]),
-        .testTarget(name: "BlurTests", dependencies: ["ImageCore", "Spectral", "Blur"], exclude: ["Fixtures"]),
+        .testTarget(name: "BlurTests", dependencies: [propertyBased, "ImageCore", "Spectral", "Blur"], exclude: ["Fixtures"]),
         .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
-        .testTarget(name: "NNTests", dependencies: ["ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
+        .testTarget(name: "NNTests", dependencies: [propertyBased, "ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Reporting", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
-        .testTarget(name: "WebAppTests", dependencies: [
-            "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",
+        .testTarget(name: "WebAppTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Escapes text for HTML and XML (text and attribute values): `& < > " '`. The one escape of
-/// every report and chart.
+/// Escapes text for HTML and XML (text and attribute values): `& < > " '`. The SVG charts use it;
+/// pages are laid out by Mustache templates whose `{{value}}` escapes the same five characters.
 public func escapeHTML(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
@@ -19,74 +19,22 @@ public func escapeHTML(_ s: String) -> String {
 }
 
 /// Lays a `Document` out as one self-contained HTML page: stylesheet inline, pictures embedded as
-/// data URIs, charts inline SVG, no scripts. Blocks follow each other without separators.
+/// data URIs, charts inline SVG, no scripts. Swift prepares the data (the view types below);
+/// the templates in `Sources/Reporting/Templates` (`report`, `block`, `table`, `inline`) lay it out.
 public enum HTMLWriter {
-    public static func page(_ document: Document) -> String {
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            + "<title>\(escapeHTML(document.title))</title><style>\n\(document.stylesheet)\n</style></head><body>\n"
-            + "<h1>\(escapeHTML(document.heading))</h1>\n"
-            + document.blocks.map(block).joined()
-            + "</body></html>\n"
+    /// The Reporting module's templates, loaded once.
+    static let templates = Result { try TemplateLibrary(module: "Reporting", sourceFolder: sourceTemplates) }
+    static let sourceTemplates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Templates")
+
+    /// The whole page.
+    /// - Throws: `TemplateError` if the templates are not installed beside the binary.
+    public static func page(_ document: Document) throws -> String {
+        try templates.get().render(PageView(document), template: "report")
     }
 
-    public static func block(_ block: Block) -> String {
-        switch block {
-        case let .heading(level, content):
-            return "<h\(level)>\(inline(content))</h\(level)>"
-        case let .paragraph(content, cssClass):
-            return "<p\(attribute("class", cssClass))>\(inline(content))</p>"
-        case let .table(t):
-            return table(t)
-        case let .list(items):
-            return "<ul>" + items.map { "<li>\(inline($0))</li>" }.joined() + "</ul>"
-        case let .charts(svgs, cssClass):
-            return "<div\(attribute("class", cssClass))>" + svgs.joined() + "</div>"
-        case let .figures(figures, containerClass, figureClass, style):
-            return "<div class=\"\(containerClass)\"\(attribute("style", style))>"
-                + figures.map { "<div class=\"\(figureClass)\">\(inline($0))</div>" }.joined() + "</div>"
-        }
-    }
-
-    /// The one HTML table writer: a header row of `<th>` (none when the header is empty), then
-    /// rows of `<td>`.
-    public static func table(_ t: Table) -> String {
-        var out = "<table>"
-        if let caption = t.caption { out += "<caption>\(escapeHTML(caption))</caption>" }
-        if !t.header.isEmpty { out += "<tr>" + t.header.map { cell($0, tag: "th") }.joined() + "</tr>" }
-        for row in t.rows {
-            out += "<tr\(attribute("class", row.cssClass))>" + row.cells.map { cell($0, tag: "td") }.joined() + "</tr>"
-        }
-        return out + "</table>"
-    }
-
-    static func cell(_ c: Cell, tag: String) -> String {
-        let classes = ([c.isBest ? "best" : nil, c.cssClass].compactMap { $0 }).joined(separator: " ")
-        return "<\(tag)\(attribute("class", classes.isEmpty ? nil : classes))\(attribute("style", c.style))>\(inline(c.content))</\(tag)>"
-    }
-
-    public static func inline(_ content: [Inline]) -> String {
-        content.map { part in
-            switch part {
-            case let .text(s): return escapeHTML(s)
-            case let .code(s): return "<code>\(escapeHTML(s))</code>"
-            case let .bold(s): return "<b>\(escapeHTML(s))</b>"
-            case let .italic(s): return "<i>\(escapeHTML(s))</i>"
-            case .lineBreak: return "<br>"
-            case let .span(cssClass, inner): return "<span class=\"\(cssClass)\">\(inline(inner))</span>"
-            case let .picture(p): return picture(p)
-            }
-        }.joined()
-    }
-
-    static func picture(_ p: Picture) -> String {
-        let uri: String
-        switch p.source {
-        case let .uri(u): uri = u
-        case let .file(url):
-            guard let data = dataURI(url) else { return "<div class=\"missing\">(no image)</div>" }
-            uri = data
-        }
-        return "<img class=\"\(p.cssClass)\" src=\"\(uri)\" alt=\"\(escapeHTML(p.alt))\">"
+    /// One table, as it appears in a page: a header row of `<th>` (none when the header is empty), then rows of `<td>`.
+    public static func table(_ t: Table) throws -> String {
+        try templates.get().render(TableView(t), template: "table")
     }
 
     /// A PNG (by extension) or JPEG file as a `data:` URI; nil when it cannot be read.
@@ -95,8 +43,118 @@ public enum HTMLWriter {
         let mime = url.pathExtension == "png" ? "image/png" : "image/jpeg"
         return "data:\(mime);base64," + data.base64EncodedString()
     }
+}
 
-    static func attribute(_ name: String, _ value: String?) -> String {
-        value.map { " \(name)=\"\($0)\"" } ?? ""
+// MARK: - What the templates read
+//
+// One optional member per kind of block or inline run: a template section `{{#.table}}…{{/.table}}`
+// renders only for the member that is set. Templates look optional members up with a leading dot
+// (`{{#.cssClass}}`), so an unset one never picks up a same-named value of an enclosing object.
+
+struct PageView {
+    var title: String
+    var heading: String
+    var stylesheet: String
+    var blocks: [BlockView]
+
+    init(_ d: Document) {
+        title = d.title
+        heading = d.heading
+        stylesheet = d.stylesheet
+        blocks = d.blocks.map(BlockView.init)
+    }
+}
+
+struct BlockView {
+    struct Heading { var level: Int; var content: [InlineView] }
+    struct Paragraph { var cssClass: String?; var content: [InlineView] }
+    struct Item { var content: [InlineView] }
+    struct List { var items: [Item] }
+    struct Charts { var cssClass: String?; var svgs: [String] }
+    struct Figures { var containerClass: String; var figureClass: String; var style: String?; var items: [Item] }
+
+    var heading: Heading?
+    var paragraph: Paragraph?
+    var table: TableView?
+    var list: List?
+    var charts: Charts?
+    var figures: Figures?
+
+    init(_ block: Block) {
+        switch block {
+        case let .heading(level, content):
+            heading = Heading(level: level, content: InlineView.all(content))
+        case let .paragraph(content, cssClass):
+            paragraph = Paragraph(cssClass: cssClass, content: InlineView.all(content))
+        case let .table(t):
+            table = TableView(t)
+        case let .list(items):
+            list = List(items: items.map { Item(content: InlineView.all($0)) })
+        case let .charts(svgs, cssClass):
+            charts = Charts(cssClass: cssClass, svgs: svgs)
+        case let .figures(figures, containerClass, figureClass, style):
+            self.figures = Figures(containerClass: containerClass, figureClass: figureClass, style: style,
+                                   items: figures.map { Item(content: InlineView.all($0)) })
+        }
+    }
+}
+
+struct TableView {
+    struct CellView {
+        var cssClass: String?
+        var style: String?
+        var content: [InlineView]
+        init(_ c: Cell) {
+            let classes = [c.isBest ? "best" : nil, c.cssClass].compactMap { $0 }.joined(separator: " ")
+            cssClass = classes.isEmpty ? nil : classes
+            style = c.style
+            content = InlineView.all(c.content)
+        }
+    }
+    struct RowView { var cssClass: String?; var cells: [CellView] }
+
+    var caption: String?
+    var hasHeader: Bool
+    var header: [CellView]
+    var rows: [RowView]
+
+    init(_ t: Table) {
+        caption = t.caption
+        hasHeader = !t.header.isEmpty
+        header = t.header.map(CellView.init)
+        rows = t.rows.map { RowView(cssClass: $0.cssClass, cells: $0.cells.map(CellView.init)) }
+    }
+}
+
+struct InlineView {
+    struct Span { var cssClass: String; var content: [InlineView] }
+    struct PictureView { var missing: Bool; var cssClass: String; var uri: String; var alt: String }
+
+    var text: String?
+    var code: String?
+    var bold: String?
+    var italic: String?
+    var lineBreak = false
+    var span: Span?
+    var picture: PictureView?
+
+    static func all(_ content: [Inline]) -> [InlineView] { content.map(InlineView.init) }
+
+    init(_ part: Inline) {
+        switch part {
+        case let .text(s): text = s
+        case let .code(s): code = s
+        case let .bold(s): bold = s
+        case let .italic(s): italic = s
+        case .lineBreak: lineBreak = true
+        case let .span(cssClass, inner): span = Span(cssClass: cssClass, content: InlineView.all(inner))
+        case let .picture(p):
+            let uri: String?
+            switch p.source {
+            case let .uri(u): uri = u
+            case let .file(url): uri = HTMLWriter.dataURI(url)
+            }
+            picture = PictureView(missing: uri == nil, cssClass: p.cssClass, uri: uri ?? "", alt: p.alt)
+        }
     }
 }

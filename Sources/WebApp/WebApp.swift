@@ -38,11 +38,14 @@ public struct WebAppContext: Sendable {
     public let store: ResultStore
     public let pool: WorkerPool
     let service: RestoreService
+    /// The page served at `/`, rendered once from its template.
+    let page: String
 
-    /// - Throws: when the results folder cannot be created.
+    /// - Throws: when the results folder cannot be created or the page's template is not installed.
     public init(configuration: WebAppConfiguration, methods: OfferedMethods) throws {
         self.configuration = configuration
         self.methods = methods
+        page = try WebPage.render(configuration)
         store = try ResultStore(folder: configuration.resultsFolder, maxAge: configuration.resultMaxAge,
                                 maxBytes: configuration.resultsMaxBytes)
         pool = WorkerPool(workers: configuration.workers, maxQueued: configuration.maxQueued)
@@ -67,7 +70,7 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
     router.get("/") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
                                         .contentSecurityPolicy: pagePolicy, .xContentTypeOptions: "nosniff"],
-                 body: .init(byteBuffer: ByteBuffer(string: indexPage)))
+                 body: .init(byteBuffer: ByteBuffer(string: app.page)))
     }
     router.get("/healthz") { _, _ in
         let load = await app.pool.load

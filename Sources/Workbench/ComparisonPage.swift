@@ -7,7 +7,7 @@ import Reporting
 extension ReportWriter {
     /// The self-contained comparison page: summary tables, run time, charts, win rates, image
     /// grids, the PSF gallery, methods, metric variants, what was not scored and provenance.
-    public static func html(_ s: Summary, info: RunInfo, assets: URL) -> String {
+    public static func html(_ s: Summary, info: RunInfo, assets: URL) throws -> String {
         var blocks = [runLine(s, info: info)]
         blocks += summarySection(s, info: info)
         blocks += runTimeSection(s, info: info)
@@ -20,7 +20,7 @@ extension ReportWriter {
         blocks += metricsSection(info)
         blocks += notScoredSection(s)
         blocks += provenanceSection(info)
-        return HTMLWriter.page(Document(title: "Deblur Workbench — comparison", heading: "Deblur Workbench — method comparison",
+        return try HTMLWriter.page(Document(title: "Deblur Workbench — comparison", heading: "Deblur Workbench — method comparison",
                                         stylesheet: comparisonStylesheet, blocks: blocks))
     }
 

@@ -53,13 +53,13 @@ import Testing
         }
     }
 
-    @Test func reportEscapesTextAndMarksSuccessRates() {
+    @Test func reportEscapesTextAndMarksSuccessRates() throws {
         var row = PSFStudyRow(id: "main-000", group: "main", family: "defocus", model: "defocus", image: "a<b", trueSpec: "disk:3",
                               noise: 0.01, kernelSide: 7)
         row.trueRadius = 3
         row.failure = "no \"edge\" found"
         let provenance = PSFStudyProvenance(title: "T & U", data: "d", command: "c", side: 64, seed: 1, totalSeconds: 2, threads: 1)
-        let html = studyHTML(rows: [row], summary: summarize([row]), provenance: provenance)
+        let html = try studyHTML(rows: [row], summary: summarize([row]), provenance: provenance)
         #expect(html.contains("<title>T &amp; U</title>") && html.contains("<h1>T &amp; U</h1>"))
         #expect(html.contains("<td class=\"bad\">0%</td>"))
         #expect(html.contains("<td>a&lt;b</td><td>disk:3</td>"))

@@ -115,6 +115,12 @@ func decodeResponse(_ body: ByteBuffer) throws -> RestoreResponse {
                 let html = String(buffer: response.body)
                 #expect(html.contains("<title>Deblur Workbench</title>"))
                 #expect(html.contains("/api/restore"))
+                // Laid out by Templates/page.mustache: starts with the doctype (the template's leading
+                // comment leaves no line behind), the server's limits filled in, no tag left unrendered.
+                #expect(html.hasPrefix("<!doctype html>\n"))
+                #expect(html.contains("up to \(app.configuration.maxUploadBytes / 1_048_576) MB and "))
+                #expect(html.contains("data-psf=\"motion:15,30\">motion:15,30</button>"))
+                #expect(!html.contains("{{") && !html.contains("}}"))
                 #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             }
             try await client.execute(uri: "/healthz", method: .get) { response in

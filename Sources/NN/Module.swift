@@ -46,6 +46,27 @@ extension Module {
         for (name, v) in named { v.value = tensors[name]! }
     }
 
+    /// Transfer learning: replaces the value of every parameter for which `tensors` has a tensor of the
+    /// same name and shape, and leaves the others as they are (freshly initialised).
+    /// - Returns: the names loaded, the parameters left alone (no tensor of that name, or another
+    ///   shape: listed with both shapes) and the tensors of `tensors` that matched no parameter.
+    @discardableResult
+    public func loadMatching(_ tensors: [String: Tensor]) -> (loaded: [String], kept: [String], unused: [String]) {
+        var loaded: [String] = [], kept: [String] = []
+        for (name, v) in namedParameters {
+            if let t = tensors[name], t.shape == v.shape {
+                v.value = t
+                loaded.append(name)
+            } else if let t = tensors[name] {
+                kept.append("\(name) (shape \(v.shape), the file's \(t.shape))")
+            } else {
+                kept.append(name)
+            }
+        }
+        let names = Set(namedParameters.map(\.name))
+        return (loaded, kept, tensors.keys.filter { !names.contains($0) }.sorted())
+    }
+
     /// Saves the parameters as safetensors (atomically) with `metadata` in the header
     /// (architecture name, hyper-parameters, training data, seed …). F16 halves the size.
     /// - Throws: `TensorsError.notRepresentable` (F16 overflow) or `AtomicFileError`.

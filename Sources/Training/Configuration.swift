@@ -59,6 +59,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var plateauFactor: Double = 0.5
     public var plateauPatience: Int = 3
     public var minLearningRate: Double = 1e-5
+    /// Transfer learning: the checkpoint whose tensors (matched by name and shape) start the
+    /// network instead of the seeded initialisation; nil: start from scratch.
+    public var initialWeights: String? = nil
+    /// Parameters whose names start with one of these prefixes are not updated for the first
+    /// `freezeEpochs` epochs (e.g. layers brought by `initialWeights`); nil: none.
+    public var freeze: [String]? = nil
+    public var freezeEpochs: Int? = nil
 
     public init(model: String) { self.model = model }
 
@@ -69,10 +76,58 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// True when `other` describes the same run up to its stopping rule.
     public func isResumable(as other: TrainingConfiguration) -> Bool {
-        var a = self, b = other
-        a.epochs = 0; b.epochs = 0
-        a.minutes = nil; b.minutes = nil
-        return a == b
+        differences(from: other).isEmpty
+    }
+
+    /// The options of `other` that differ from this configuration, besides the stopping rule
+    /// (`epochs`, `minutes`), as "name: old → new" lines in key order (field names as stored in
+    /// checkpoints). Empty when `other` continues the same run.
+    public func differences(from other: TrainingConfiguration) -> [String] {
+        func fields(_ c: TrainingConfiguration) -> [String: String] {
+            var c = c
+            c.epochs = 0
+            c.minutes = nil
+            guard let data = try? JSONEncoder().encode(c),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+            return object.mapValues { value in
+                guard let d = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "\(value)" }
+                return String(decoding: d, as: UTF8.self)
+            }
+        }
+        let a = fields(self), b = fields(other)
+        return Set(a.keys).union(b.keys).sorted().compactMap { key in
+            a[key] == b[key] ? nil : "\(key): \(a[key] ?? "unset") → \(b[key] ?? "unset")"
+        }
+    }
+}
+
+/// One invocation of `deblur train` that added epochs to a run: the ledger that lets a network be
+/// trained for many hours over several machines and still say what it cost.
+public struct TrainingSession: Codable, Sendable, Equatable {
+    /// ISO 8601 start time.
+    public var started: String
+    /// The CPU (`CPUDescription.summary`) and OpenBLAS core, or "not recorded" for epochs trained
+    /// before the ledger existed.
+    public var machine: String
+    /// Worker threads (`DEBLUR_THREADS`); 0 when not recorded.
+    public var threads: Int
+    public var firstEpoch: Int
+    public var lastEpoch: Int
+    public var steps: Int
+    public var seconds: Double
+    /// Options changed when this session resumed (`--allow-changes`), as "name: old → new".
+    public var changes: [String]?
+
+    public init(started: String, machine: String, threads: Int, firstEpoch: Int, lastEpoch: Int, steps: Int, seconds: Double,
+                changes: [String]? = nil) {
+        self.started = started
+        self.machine = machine
+        self.threads = threads
+        self.firstEpoch = firstEpoch
+        self.lastEpoch = lastEpoch
+        self.steps = steps
+        self.seconds = seconds
+        self.changes = changes
     }
 }
 
@@ -99,6 +154,17 @@ public struct TrainingState: Codable, Sendable, Equatable {
     /// Wall time of all invocations so far.
     public var seconds: Double = 0
     public var baselinePSNR: Double? = nil
+    /// Training steps of all invocations so far (nil in states written before it was kept:
+    /// `completedEpochs × stepsPerEpoch`).
+    public var steps: Int? = nil
+    /// Every invocation that trained, in order (nil in states written before the ledger).
+    public var sessions: [TrainingSession]? = nil
+
+    /// Steps so far.
+    public var totalSteps: Int { steps ?? completedEpochs * configuration.stepsPerEpoch }
+    /// Thread-seconds so far (wall time × worker threads of each session; sessions that did not
+    /// record their threads count as one).
+    public var coreSeconds: Double { (sessions ?? []).reduce(0) { $0 + $1.seconds * Double(max(1, $1.threads)) } }
 }
 
 public enum TrainingError: LocalizedError, Equatable {

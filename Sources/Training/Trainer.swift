@@ -37,9 +37,21 @@ public final class Trainer {
     public var log: (String) -> Void = { print($0) }
     /// Called after every step with (step within epoch, steps per epoch, running loss).
     public var progress: ((Int, Int, Double) -> Void)? = nil
+    /// Recorded in the session ledger: the machine (CPU and OpenBLAS core) and the worker threads.
+    public var machine = "not recorded"
+    public var threads = workerThreadCount
+    /// With `configuration.initialWeights`: the parameters loaded from it, those left freshly
+    /// initialised, and the file's tensors that matched nothing.
+    public private(set) var initialisation: (loaded: [String], kept: [String], unused: [String])?
+    /// Options that differ from the resumed run's (`allowChanges`), recorded in the next session.
+    public private(set) var changes: [String] = []
 
+    /// - Parameters:
+    ///   - resume: continue from `NAME.last.safetensors` next to `out`.
+    ///   - allowChanges: with `resume`, accept a configuration that differs from the saved one
+    ///     (besides `epochs` and `minutes`) and record the differences; without it they are refused.
     public init(configuration c: TrainingConfiguration, train: [TrainingImage], validation valImages: [TrainingImage],
-                out: URL, resume: Bool) throws {
+                out: URL, resume: Bool, allowChanges: Bool = false) throws {
         guard c.patch >= 16, c.batch >= 1, c.epochs >= 1, c.stepsPerEpoch >= 1 else {
             throw TrainingError.invalidOption("--patch ≥ 16, --batch ≥ 1, --epochs ≥ 1 and --steps-per-epoch ≥ 1 are required")
         }
@@ -82,7 +94,30 @@ public final class Trainer {
                               scheduler: ReduceLROnPlateau(factor: c.plateauFactor, patience: c.plateauPatience,
                                                            minLearningRate: c.minLearningRate, minDelta: 0.01, mode: .max),
                               learningRate: c.learningRate)
-        if resume { try loadLast() }
+        if let freezeEpochs = c.freezeEpochs, freezeEpochs < 0 { throw TrainingError.invalidOption("--freeze-epochs must be ≥ 0, got \(freezeEpochs)") }
+        if resume {
+            try loadLast(allowChanges: allowChanges)
+        } else if let path = c.initialWeights {
+            try initialise(from: URL(fileURLWithPath: path))
+        }
+    }
+
+    /// Transfer learning: starts the network from the tensors of `url` that match a parameter by name
+    /// and shape (a best checkpoint, or a `.last` file whose `model.` tensors are used).
+    func initialise(from url: URL) throws {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: url) } catch {
+            throw TrainingError.invalidOption("--init: \(error.localizedDescription)")
+        }
+        var tensors = file.tensors
+        if tensors.keys.contains(where: { $0.hasPrefix("model.") }) {
+            tensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { k, t in k.hasPrefix("model.") ? (String(k.dropFirst(6)), t) : nil })
+        }
+        let result = network.loadMatching(tensors)
+        guard !result.loaded.isEmpty else {
+            throw TrainingError.invalidOption("--init: no tensor of \(url.path) matches a parameter of \(configuration.model) by name and shape")
+        }
+        initialisation = result
     }
 
     // MARK: Files
@@ -105,18 +140,27 @@ public final class Trainer {
         try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL, as: .f32)
     }
 
-    func loadLast() throws {
+    func loadLast(allowChanges: Bool) throws {
         guard FileManager.default.fileExists(atPath: lastURL.path) else {
             throw TrainingError.noCheckpoint("--resume: \(lastURL.path) does not exist; start without --resume")
         }
-        let file = try SafeTensorsFile(contentsOf: lastURL)
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: lastURL) } catch {
+            throw TrainingError.noCheckpoint("--resume: the resume file is damaged and cannot be used (\(error.localizedDescription)); "
+                + "restore it from version control or start without --resume")
+        }
         guard let json = file.metadata["training_state"],
               let saved = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
             throw TrainingError.noCheckpoint("--resume: \(lastURL.path) has no training state; it is not a last checkpoint of `deblur train`")
         }
-        guard saved.configuration.isResumable(as: configuration) else {
-            throw TrainingError.resumeMismatch("--resume: \(lastURL.path) was trained with different options; "
-                + "resume with the same options (only --epochs and --minutes may change)")
+        let differences = saved.configuration.differences(from: configuration)
+        if !differences.isEmpty {
+            guard allowChanges else {
+                throw TrainingError.resumeMismatch("--resume: \(lastURL.path) was trained with other options ("
+                    + differences.joined(separator: "; ") + "); resume with the same options (only --epochs and --minutes may change), "
+                    + "or add --allow-changes to continue with the new ones (recorded in the checkpoint)")
+            }
+            changes = differences
         }
         var model: [String: Tensor] = [:], optim: [String: Tensor] = [:]
         for (k, t) in file.tensors {
@@ -125,8 +169,22 @@ public final class Trainer {
         try network.loadStateDict(model, source: lastURL.path)
         try optimizer.loadState(optim)
         state = saved
+        if state.sessions == nil, saved.completedEpochs > 0 {
+            // Epochs trained before the ledger existed: one session of unknown machine and threads.
+            state.sessions = [TrainingSession(started: "", machine: "not recorded", threads: 0, firstEpoch: 1,
+                                              lastEpoch: saved.completedEpochs, steps: saved.totalSteps, seconds: saved.seconds)]
+        }
+        state.steps = saved.totalSteps
         state.configuration = configuration
         optimizer.learningRate = Float(saved.learningRate)
+        if saved.configuration.learningRate != configuration.learningRate {
+            // A new --lr restarts the schedule from it.
+            optimizer.learningRate = Float(configuration.learningRate)
+            state.learningRate = configuration.learningRate
+        }
+        state.scheduler.patience = configuration.plateauPatience
+        state.scheduler.factor = configuration.plateauFactor
+        state.scheduler.minLearningRate = configuration.minLearningRate
     }
 
     func saveBest(_ record: EpochRecord) throws {
@@ -137,6 +195,10 @@ public final class Trainer {
         meta["validation_ssim"] = String(format: "%.4f", record.validationSSIM)
         meta["validation_input_psnr"] = state.baselinePSNR.map { String(format: "%.3f", $0) } ?? ""
         meta["seed"] = String(configuration.seed)
+        meta["training_seconds"] = String(format: "%.0f", state.seconds)
+        meta["training_core_seconds"] = String(format: "%.0f", state.coreSeconds)
+        meta["training_steps"] = String(state.totalSteps)
+        meta["training_sessions"] = String(decoding: try JSONEncoder().encode(state.sessions ?? []), as: UTF8.self)
         try network.saveCheckpoint(to: outURL, metadata: meta, dtype: bestDType)
     }
 
@@ -202,6 +264,12 @@ public final class Trainer {
         let started = Date()
         var lastEpochSeconds = 0.0
         var done = 0
+        let session = TrainingSession(started: ISO8601DateFormatter().string(from: started), machine: machine, threads: threads,
+                                      firstEpoch: state.completedEpochs + 1, lastEpoch: state.completedEpochs, steps: 0, seconds: 0,
+                                      changes: changes.isEmpty ? nil : changes)
+        let sessions = state.sessions ?? []
+        let stepsAtStart = state.totalSteps
+        let frozen = Set(network.namedParameters.filter { p in (c.freeze ?? []).contains { p.name.hasPrefix($0) } }.map { ObjectIdentifier($0.variable) })
         while state.completedEpochs < c.epochs {
             if let minutes = c.minutes, Date().timeIntervalSince(started) + lastEpochSeconds > minutes * 60 {
                 log("time budget of \(minutes) min reached; resume with --resume")
@@ -210,13 +278,21 @@ public final class Trainer {
             let epoch = state.completedEpochs + 1
             let epochStart = Date()
             var lossSum = 0.0
+            let stepsBefore = state.totalSteps
+            let freezing = !frozen.isEmpty && epoch <= (c.freezeEpochs ?? 0)
             for step in 0 ..< c.stepsPerEpoch {
-                var rng = SeededRNG(seed: c.seed, stream: UInt64((epoch - 1) * c.stepsPerEpoch + step))
+                // Batch t of the run comes from stream t, so a resumed run sees the batches an
+                // uninterrupted one would.
+                var rng = SeededRNG(seed: c.seed, stream: UInt64(stepsBefore + step))
                 let (input, target) = try sampler.batch(c.batch, &rng, task: c.resolvedTask)
                 let tape = Tape()
                 let loss = lossVariable(network(tape.input(input)), target)
                 optimizer.zeroGrad()
                 tape.backward(from: loss)
+                if freezing {
+                    // No gradient: the optimiser leaves these parameters and their moments alone.
+                    for p in optimizer.parameters where frozen.contains(ObjectIdentifier(p)) { p.grad = nil }
+                }
                 if c.clipNorm > 0 { clipGradientNorm(optimizer.parameters, maxNorm: Float(c.clipNorm)) }
                 optimizer.step()
                 let l = loss.value[0]
@@ -235,6 +311,12 @@ public final class Trainer {
             state.history.append(record)
             state.completedEpochs = epoch
             state.seconds += seconds
+            state.steps = stepsBefore + c.stepsPerEpoch
+            var current = session
+            current.lastEpoch = epoch
+            current.steps = state.totalSteps - stepsAtStart
+            current.seconds = state.history.suffix(epoch - session.firstEpoch + 1).reduce(0) { $0 + $1.seconds }
+            state.sessions = sessions + [current]
             var note = ""
             if state.bestPSNR.map({ v.psnr > $0 }) ?? true {
                 note = String(format: " — best so far, saved %@", outURL.lastPathComponent)

@@ -24,11 +24,18 @@ struct Train: ParsableCommand {
           unet.last.safetensors   weights, optimiser moments and state after the last epoch (--resume)
           unet.curves.csv / .svg  training and validation curves
 
+        Training accumulates across runs and machines: every run that trains adds a session (start, CPU and \
+        OpenBLAS core, threads, epochs, steps, seconds) to the resume file, and the best checkpoint's header \
+        carries the totals (training_seconds, training_core_seconds, training_steps, training_sessions). \
+        Resuming with other options is refused unless --allow-changes is given; the changes are recorded.
+
         Examples:
           deblur train --model unet --data builtin --epochs 30 --out Baselines/models/unet.safetensors
           deblur train --model unet --data builtin --epochs 40 --out Baselines/models/unet.safetensors --resume
           deblur train --model resnet --data ~/GoPro --pairs real --minutes 60 --out models/resnet-gopro.safetensors
           deblur train --task denoise --model denoiser --patch 64 --loss mse --epochs 60 --out Baselines/models/denoiser.safetensors
+          deblur train --model unet --init models/unet-motion.safetensors --freeze enc0,enc1 --freeze-epochs 2 --epochs 20 --out models/unet-ft.safetensors
+          deblur train … --resume --allow-changes --lr 2e-4      # continue with a lower learning rate
         """)
 
     @Option(help: "Architecture: \(ModelRegistry.names.joined(separator: ", ")).")
@@ -97,6 +104,18 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from OUT's .last.safetensors (same options; --epochs and --minutes may change).")
     var resume = false
 
+    @Flag(help: "With --resume: continue even though other options changed (e.g. --lr, --loss, --data); the changes are recorded in the checkpoint.")
+    var allowChanges = false
+
+    @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed).")
+    var initFrom: String?
+
+    @Option(help: "Comma-separated parameter-name prefixes kept fixed for the first --freeze-epochs epochs (e.g. enc0,enc1 of the U-Net).")
+    var freeze: String?
+
+    @Option(help: "Epochs during which the --freeze layers are not updated.")
+    var freezeEpochs = 0
+
     func validate() throws {
         guard ModelRegistry.names.contains(model) else {
             throw ValidationError("--model '\(model)' is not one of \(ModelRegistry.names.joined(separator: ", ")).")
@@ -115,6 +134,13 @@ struct Train: ParsableCommand {
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be > 0.") }
         guard (0 ... 1).contains(syntheticScenes) else { throw ValidationError("--synthetic-scenes must be a fraction in [0, 1] (got \(syntheticScenes)).") }
         guard patience >= 1, validationPatches >= 1 else { throw ValidationError("--patience and --validation-patches must be at least 1.") }
+        guard !allowChanges || resume else { throw ValidationError("--allow-changes only applies with --resume.") }
+        if let initFrom {
+            guard !resume else { throw ValidationError("--init starts a new run; with --resume the run continues from its own weights.") }
+            guard FileManager.default.fileExists(atPath: initFrom) else { throw ValidationError("--init: no file at '\(initFrom)'.") }
+        }
+        guard freezeEpochs >= 0 else { throw ValidationError("--freeze-epochs must be ≥ 0.") }
+        guard (freeze == nil) == (freezeEpochs == 0) else { throw ValidationError("--freeze and --freeze-epochs go together (layers to fix, and for how many epochs).") }
     }
 
     func run() throws {
@@ -140,6 +166,11 @@ struct Train: ParsableCommand {
         c.syntheticScenes = syntheticScenes > 0 ? syntheticScenes : nil
         c.plateauPatience = patience
         c.validationPatches = validationPatches
+        c.initialWeights = initFrom
+        if let freeze {
+            c.freeze = freeze.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            c.freezeEpochs = freezeEpochs
+        }
         if let modelConfig {
             for pair in modelConfig.split(separator: ",") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -152,8 +183,16 @@ struct Train: ParsableCommand {
         let (train, validation) = try TrainingData.load(dataset, configuration: c) { print("note: \($0)") }
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let trainer = try Trainer(configuration: c, train: train, validation: validation, out: outURL, resume: resume)
+        let trainer = try Trainer(configuration: c, train: train, validation: validation, out: outURL, resume: resume,
+                                  allowChanges: allowChanges)
         trainer.bestDType = dtype == "f32" ? .f32 : .f16
+        trainer.machine = "\(CPUDescription.current.summary); OpenBLAS \(BLASKernels.coreName)"
+        for change in trainer.changes { print("note: continuing with a changed option: \(change)") }
+        if let i = trainer.initialisation {
+            print("init: \(i.loaded.count) tensors loaded from \(initFrom ?? "")"
+                + (i.kept.isEmpty ? "" : "; initialised afresh: " + i.kept.joined(separator: ", "))
+                + (i.unused.isEmpty ? "" : "; unused from the file: " + i.unused.joined(separator: ", ")))
+        }
         trainer.metadata = [
             "command": CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
             "training_scenes": Array(Set(train.map(\.scene))).sorted().joined(separator: ","),
@@ -177,9 +216,10 @@ struct Train: ParsableCommand {
         let start = Date()
         try trainer.run()
         let s = trainer.state
-        print(String(format: "done: %d epochs, best validation PSNR %.2f dB at epoch %d (input %.2f dB); %.1f min this run, %.1f min in all",
+        print(String(format: "done: %d epochs, best validation PSNR %.2f dB at epoch %d (input %.2f dB); %.1f min this run, "
+                     + "%.1f min in all (%d steps, %.2f thread-hours, %d session(s))",
                      s.completedEpochs, s.bestPSNR ?? .nan, s.bestEpoch ?? 0, s.baselinePSNR ?? .nan,
-                     Date().timeIntervalSince(start) / 60, s.seconds / 60))
+                     Date().timeIntervalSince(start) / 60, s.seconds / 60, s.totalSteps, s.coreSeconds / 3600, s.sessions?.count ?? 0))
         print("best: \(out)\nresume: \(trainer.lastURL.path)\ncurves: \(trainer.csvURL.path), \(trainer.svgURL.path)")
     }
 }

@@ -1,0 +1,180 @@
+import Foundation
+import ImageCore
+import Models
+import NN
+import Tensors
+import Testing
+@testable import Training
+
+/// Training that accumulates across runs and machines: the session ledger, resuming with changed
+/// options, damaged resume files, transfer learning (`--init`) and frozen layers (`--freeze`).
+@Suite(.serialized) struct TrainingLedgerTests {
+    func trainer(_ c: TrainingConfiguration, _ out: URL, resume: Bool = false, allowChanges: Bool = false) throws -> Trainer {
+        let t = try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: out, resume: resume, allowChanges: allowChanges)
+        t.log = { _ in }
+        return t
+    }
+
+    @Test("every run that trains adds a session; steps, seconds and thread-seconds add up and reach the best checkpoint's header")
+    func ledgerAccumulates() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("l.safetensors")
+        let first = try trainer(tinyConfiguration(epochs: 2), out)
+        first.machine = "machine A"
+        first.threads = 2
+        try first.run()
+        let second = try trainer(tinyConfiguration(epochs: 3), out, resume: true)
+        second.machine = "machine B"
+        second.threads = 1
+        try second.run()
+        let s = second.state
+        let sessions = try #require(s.sessions)
+        #expect(sessions.map(\.machine) == ["machine A", "machine B"])
+        #expect(sessions.map(\.threads) == [2, 1])
+        #expect(sessions.map(\.firstEpoch) == [1, 3] && sessions.map(\.lastEpoch) == [2, 3])
+        #expect(sessions.map(\.steps) == [6, 3] && s.totalSteps == 9)
+        #expect(abs(sessions.reduce(0) { $0 + $1.seconds } - s.seconds) < 1e-9)
+        #expect(abs(s.coreSeconds - (2 * sessions[0].seconds + sessions[1].seconds)) < 1e-9)
+        #expect(sessions.allSatisfy { $0.changes == nil })
+        // The resume file carries the ledger; the best checkpoint's header the totals.
+        let last = try SafeTensorsFile(contentsOf: second.lastURL)
+        let saved = try JSONDecoder().decode(TrainingState.self, from: Data(last.metadata["training_state"]!.utf8))
+        #expect(saved.sessions == sessions)
+        let best = try SafeTensorsFile(contentsOf: out)
+        if s.bestEpoch == 3 {
+            #expect(best.metadata["training_steps"] == "9")
+            let header = try JSONDecoder().decode([TrainingSession].self, from: Data(best.metadata["training_sessions"]!.utf8))
+            #expect(header.count == 2)
+        } else {
+            #expect(best.metadata["training_steps"] == String(s.bestEpoch! * 3))
+        }
+    }
+
+    @Test("resuming with other options is refused with the differences named, and accepted and recorded with allowChanges")
+    func changedOptions() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("c.safetensors")
+        try trainer(tinyConfiguration(epochs: 1), out).run()
+        var changed = tinyConfiguration(epochs: 2)
+        changed.learningRate = 1e-4
+        changed.loss = .charbonnier
+        do {
+            _ = try trainer(changed, out, resume: true)
+            Issue.record("a changed run was resumed without allowChanges")
+        } catch let error as TrainingError {
+            let message = error.localizedDescription
+            #expect(message.contains("learningRate: 0.003 → 0.0001"), "\(message)")
+            #expect(message.contains("loss: \"l1\" → \"charbonnier\""), "\(message)")
+            #expect(message.contains("--allow-changes"))
+        }
+        let resumed = try trainer(changed, out, resume: true, allowChanges: true)
+        #expect(resumed.optimizer.learningRate == Float(1e-4))
+        try resumed.run()
+        let sessions = try #require(resumed.state.sessions)
+        #expect(sessions.count == 2)
+        #expect(sessions[0].changes == nil)
+        #expect(sessions[1].changes == ["learningRate: 0.003 → 0.0001", "loss: \"l1\" → \"charbonnier\""])
+        // The changed options are now the run's: resuming with them again needs no flag.
+        var more = changed
+        more.epochs = 3
+        #expect(try trainer(more, out, resume: true).state.completedEpochs == 2)
+    }
+
+    @Test("a resume file written before the ledger existed continues, its epochs kept as one unrecorded session")
+    func stateWithoutLedger() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("o.safetensors")
+        let first = try trainer(tinyConfiguration(epochs: 2), out)
+        try first.run()
+        // Rewrite the state as an older build wrote it: no "steps", no "sessions".
+        let file = try SafeTensorsFile(contentsOf: first.lastURL)
+        var object = try JSONSerialization.jsonObject(with: Data(file.metadata["training_state"]!.utf8)) as! [String: Any]
+        object["steps"] = nil
+        object["sessions"] = nil
+        var metadata = file.metadata
+        metadata["training_state"] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        try SafeTensorsFile(tensors: file.tensors, metadata: metadata).write(to: first.lastURL)
+
+        let resumed = try trainer(tinyConfiguration(epochs: 3), out, resume: true)
+        try resumed.run()
+        let sessions = try #require(resumed.state.sessions)
+        #expect(sessions.count == 2)
+        #expect(sessions[0].machine == "not recorded" && sessions[0].threads == 0 && sessions[0].lastEpoch == 2 && sessions[0].steps == 6)
+        #expect(sessions[1].firstEpoch == 3 && resumed.state.totalSteps == 9)
+    }
+
+    @Test("a torn resume file is refused by name, with what to do")
+    func tornResumeFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("t.safetensors")
+        let first = try trainer(tinyConfiguration(epochs: 1), out)
+        try first.run()
+        let bytes = try Data(contentsOf: first.lastURL)
+        try bytes.prefix(bytes.count / 2).write(to: first.lastURL)
+        do {
+            _ = try trainer(tinyConfiguration(epochs: 2), out, resume: true)
+            Issue.record("a torn resume file was accepted")
+        } catch let error as TrainingError {
+            #expect(error.localizedDescription.contains(first.lastURL.path))
+            #expect(error.localizedDescription.contains("damaged"))
+        }
+    }
+
+    @Test("--init loads exactly the tensors that match by name and shape; the rest keep their fresh initialisation")
+    func transferInitialisation() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A donor with another width at the last level: the first level's tensors match, deeper ones do not.
+        let donor = try ModelRegistry.make("unet", configuration: ["levels": "2", "width": "4"], seed: 99)
+        var tensors = donor.stateDict()
+        tensors["out.weight"] = Tensor(shape: [1, 1, 1, 1], scalars: [5])   // wrong shape: not loaded
+        tensors["extra.bias"] = Tensor(shape: [2], scalars: [1, 2])        // matches nothing
+        let donorURL = dir.appendingPathComponent("donor.safetensors")
+        try SafeTensorsFile(tensors: tensors).write(to: donorURL)
+
+        var c = tinyConfiguration(epochs: 1)
+        c.initialWeights = donorURL.path
+        let t = try trainer(c, dir.appendingPathComponent("i.safetensors"))
+        let fresh = try ModelRegistry.make("unet", configuration: ["levels": "2", "width": "4"], seed: c.seed)
+        let report = try #require(t.initialisation)
+        #expect(report.unused == ["extra.bias"])
+        #expect(report.kept.count == 1 && report.kept[0].hasPrefix("out.weight (shape"))
+        #expect(report.loaded.count == t.network.namedParameters.count - 1)
+        let freshValues = fresh.stateDict()
+        for (name, v) in t.network.namedParameters {
+            if name == "out.weight" {
+                #expect(v.value == freshValues[name], "\(name) should keep its fresh initialisation")
+            } else {
+                #expect(v.value == tensors[name], "\(name) should come from the donor")
+            }
+        }
+    }
+
+    @Test("--freeze keeps the named layers fixed for --freeze-epochs epochs, then trains them")
+    func frozenLayers() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = tinyConfiguration(epochs: 1)
+        c.freeze = ["enc0"]
+        c.freezeEpochs = 1
+        let out = dir.appendingPathComponent("f.safetensors")
+        let t = try trainer(c, out)
+        let before = t.network.stateDict()
+        try t.run()
+        let after = t.network.stateDict()
+        let frozenNames = before.keys.filter { $0.hasPrefix("enc0") }
+        #expect(!frozenNames.isEmpty)
+        for name in before.keys {
+            if name.hasPrefix("enc0") { #expect(after[name] == before[name], "\(name) moved while frozen") } else { #expect(after[name] != before[name], "\(name) did not train") }
+        }
+        var next = c
+        next.epochs = 2
+        let resumed = try trainer(next, out, resume: true)
+        try resumed.run()
+        for name in frozenNames { #expect(resumed.network.stateDict()[name] != after[name], "\(name) stayed frozen after --freeze-epochs") }
+    }
+}

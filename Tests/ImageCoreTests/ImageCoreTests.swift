@@ -164,4 +164,26 @@ struct AtomicFileTests {
         let url = URL(fileURLWithPath: "/proc/definitely/not/here.bin")
         #expect(throws: AtomicFileError.self) { try writeAtomically(Data([1]), to: url) }
     }
+
+    @Test("temporaries of killed processes are swept by the next write into their folder; live ones and other files stay")
+    func staleTemporaries() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A child process that has exited: its PID names no process any more.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        let own = ProcessInfo.processInfo.processIdentifier
+        let names = [".results.csv.tmp-\(dead)-12345", ".report.html.tmp-\(own)-7", ".live.tmp-1-99", ".notes.tmp-1-x", "keep.csv", ".hidden"]
+        for name in names { try Data([0]).write(to: dir.appendingPathComponent(name)) }
+        // PID 1 (init) lives: its temporary stays, as do this process's and non-matching names.
+        try writeAtomically(Data([1]), to: dir.appendingPathComponent("results.csv"))
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(!left.contains(".results.csv.tmp-\(dead)-12345"))
+        #expect(left.isSuperset(of: [".report.html.tmp-\(own)-7", ".live.tmp-1-99", ".notes.tmp-1-x", "keep.csv", ".hidden", "results.csv"]))
+        #expect(removeStaleTemporaries(in: dir).isEmpty)
+    }
 }

@@ -25,9 +25,9 @@ public enum BlurError: LocalizedError, Equatable {
         case .psfZeroSum:
             return "The PSF's weights sum to zero, so it cannot be normalised. Give a kernel with at least one positive weight."
         case let .invalidSpec(spec, reason):
-            return "Invalid PSF spec '\(spec)': \(reason). Use gaussian:SIGMA, disk:RADIUS, motion:LENGTH,ANGLE, shake:SEED or a path to a kernel PNG."
+            return "Invalid PSF spec '\(spec)': \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason). Use gaussian:SIGMA, disk:RADIUS, motion:LENGTH,ANGLE, shake:SEED or a path to a kernel PNG."
         case let .psfFile(path, reason):
-            return "Could not use '\(path)' as a PSF: \(reason)."
+            return "Could not use '\(path)' as a PSF: \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason)."
         case let .imageTooSmall(w, h, pw, ph):
             return "The \(w)×\(h) image is too small for valid convolution with a \(pw)×\(ph) PSF. Use a larger image or a smaller PSF."
         case let .invalidNoise(reason):

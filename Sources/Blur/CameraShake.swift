@@ -26,7 +26,10 @@ extension PSF {
     public static func shake(seed: UInt64, length: Double? = nil) throws -> PSF {
         var rng = SeededRNG(seed: seed)
         let total = length ?? rng.uniform(in: 10 ... 30)
-        guard total > 0, total <= 200 else { throw BlurError.invalidSpec("shake:\(seed)", reason: "length must be in (0, 200]") }
+        guard total > 0, total <= 200 else {
+            // Name the length as given: "shake:1,-5" must not come back as "shake:1".
+            throw BlurError.invalidSpec(PSFKind.shake(seed: seed, length: length).spec, reason: "the length must be in (0, 200] px, got \(total)")
+        }
         let steps = 2000
         let anxiety = 0.1 * rng.uniform()
         let centripetal = 0.7 * rng.uniform()

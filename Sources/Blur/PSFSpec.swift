@@ -29,13 +29,22 @@ extension PSF {
                 throw BlurError.invalidSpec(spec, reason: "\(family) takes \(count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound) or \(count.upperBound)") number(s), e.g. \(family):\(example(family))")
             }
             return try numbers.map {
-                guard let v = Double($0), v.isFinite else { throw BlurError.invalidSpec(spec, reason: "'\($0)' is not a number") }
+                guard let v = decimal($0) else {
+                    throw BlurError.invalidSpec(spec, reason: "'\($0)' is not a decimal number (digits, an optional point and exponent, e.g. 2.5 or 1e1)")
+                }
                 return v
             }
         }
+        /// Below a tenth of a pixel a Gaussian or a disk is one pixel: no blur at all, most likely a typo.
+        func atLeastATenth(_ v: Double, _ name: String) throws -> Double {
+            guard v >= 0.1 else {
+                throw BlurError.invalidSpec(spec, reason: "\(name) \(v) is below 0.1 px, where the kernel is a single pixel (no blur)")
+            }
+            return v
+        }
         switch family {
-        case "gaussian": return try gaussian(sigma: values(1 ... 1)[0])
-        case "disk": return try disk(radius: values(1 ... 1)[0])
+        case "gaussian": return try gaussian(sigma: atLeastATenth(values(1 ... 1)[0], "sigma"))
+        case "disk": return try disk(radius: atLeastATenth(values(1 ... 1)[0], "radius"))
         case "motion":
             let v = try values(2 ... 2)
             return try motion(length: v[0], angle: v[1])
@@ -49,14 +58,37 @@ extension PSF {
         }
     }
 
+    /// A plain decimal number (`2`, `-1.5`, `.5`, `1e-3`): what `Double.init` reads minus the forms
+    /// nobody types for a blur (hexadecimal `0x10`, `inf`, `nan`), which must not be taken silently.
+    static func decimal(_ text: String) -> Double? {
+        var sawDigit = false, sawPoint = false, sawExponent = false, previous: Character = " "
+        for (i, c) in text.enumerated() {
+            switch c {
+            case "0" ... "9": sawDigit = true
+            case "+", "-": guard i == 0 || previous == "e" || previous == "E" else { return nil }
+            case ".": guard !sawPoint, !sawExponent else { return nil }; sawPoint = true
+            case "e", "E": guard sawDigit, !sawExponent else { return nil }; sawExponent = true
+            default: return nil
+            }
+            previous = c
+        }
+        guard sawDigit, let v = Double(text), v.isFinite else { return nil }
+        return v
+    }
+
     static func example(_ family: String) -> String {
         ["gaussian": "2", "disk": "5", "motion": "15,30", "shake": "7"][family] ?? ""
     }
 
     /// Loads a kernel image.
     public static func fromFile(_ path: String) throws -> PSF {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw BlurError.invalidSpec(path, reason: "it is not a known PSF family and no such file exists")
+        }
+        // Devices (/dev/zero), pipes and folders are not kernel images; refuse before reading them.
+        guard !isFolder.boolValue, (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)[.type] as? FileAttributeType) == .typeRegular else {
+            throw BlurError.psfFile(path: path, reason: "it is not a regular file (a folder, device or pipe); give a PNG or JPEG kernel image")
         }
         let image: Image
         do { image = try readImage(at: path, maxPixels: 4_000_000) } catch {

@@ -108,6 +108,10 @@ func readFileBytes(at path: String, upTo limit: Int? = nil) throws -> Data {
     if isDirectory.boolValue {
         throw ImageIOError.unreadable(path: path, reason: "it is a folder, not a file")
     }
+    // A device (/dev/zero) or a pipe would be read for ever or not at all: refuse it by name.
+    if let type = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path))?[.type] as? FileAttributeType, type != .typeRegular {
+        throw ImageIOError.unreadable(path: path, reason: "it is not a regular file (a device, pipe or socket)")
+    }
     do {
         guard let limit else { return try Data(contentsOf: URL(fileURLWithPath: path)) }
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))

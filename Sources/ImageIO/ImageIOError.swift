@@ -43,7 +43,7 @@ public enum ImageIOError: LocalizedError, Equatable {
         case let .fileNotFound(path):
             return "Image file '\(path)' does not exist. Check the path and its spelling."
         case let .unreadable(path, reason):
-            return "Could not read image file '\(path)': \(reason). Check that it is a regular file you may read."
+            return "Could not read image file '\(path)': \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason). Check that it is a regular file you may read."
         case let .emptyFile(name):
             return "Image '\(name)' is empty (0 bytes). Re-export or re-download it."
         case let .unknownFormat(name, firstBytes):
@@ -62,8 +62,7 @@ public enum ImageIOError: LocalizedError, Equatable {
         case let .tooManyPixels(name, width, height, maxPixels):
             let pixels = width.multipliedReportingOverflow(by: height).partialValue
             return "Image '\(name)' declares \(width)×\(height) = \(pixels) pixels, more than the limit of "
-                + "\(maxPixels). If the image is genuine, raise the limit with the maxPixels option "
-                + "(e.g. --max-pixels); otherwise the file may be a decompression bomb."
+                + "\(maxPixels). If the image is genuine, raise the pixel limit; otherwise the file may be a decompression bomb."
         case let .unsupportedContent(name, detail):
             return "Image '\(name)' uses a feature this tool does not read: \(detail). "
                 + "Convert it to an RGB or gray PNG or JPEG."

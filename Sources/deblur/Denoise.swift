@@ -34,6 +34,8 @@ struct Denoise: ParsableCommand {
     @Argument(help: "The noisy image (PNG or JPEG; gray or RGB).")
     var input: String
 
+    @OptionGroup var pixelLimit: PixelLimitOption
+
     @Option(name: .shortAndLong, help: "Output image (.png or .jpg).")
     var output: String
 
@@ -57,7 +59,7 @@ struct Denoise: ParsableCommand {
     }
 
     func run() throws {
-        let noisy = try readImage(at: input)
+        let noisy = try pixelLimit.read(input)
         let sigma255: Double
         switch sigma {
         case let .value(v):

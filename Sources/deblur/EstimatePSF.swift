@@ -33,6 +33,8 @@ struct EstimatePSF: ParsableCommand {
     @Argument(help: "The blurred image (PNG or JPEG).")
     var input: String
 
+    @OptionGroup var pixelLimit: PixelLimitOption
+
     @Option(help: "PSF model: motion, defocus, gaussian or blind.")
     var model: PSFModelKind
 
@@ -64,7 +66,7 @@ struct EstimatePSF: ParsableCommand {
         if model == .blind, let size, size % 2 == 0 {
             FileHandle.standardError.write(Data("note: a kernel needs a centre pixel; using side \(size + 1) instead of \(size)\n".utf8))
         }
-        let image = try readImage(at: input, maxPixels: 40_000_000)
+        let image = try pixelLimit.read(input)
         let estimate = try estimatePSF(image, model: model, kernelSize: size, seed: seed)
         try writeImage(view ? estimate.psf.viewingImage() : estimate.psf.peakNormalized, to: output, bitDepth: view ? 8 : 16)
         if json {

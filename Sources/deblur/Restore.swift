@@ -81,6 +81,8 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var parameters: MethodParameterOptions
 
+    @OptionGroup var pixelLimit: PixelLimitOption
+
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")
     var range: RangePolicy = .clip
 
@@ -127,7 +129,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         let (entry, values) = try configured()
         let restoration = try entry.make(values)
-        let blurred = try readImage(at: input)
+        let blurred = try pixelLimit.read(input)
         let kernel = try psf.map { try PSF.parse($0) }
         let start = Date()
         let restored = try restoration.restore(blurred, psf: kernel)

@@ -32,6 +32,8 @@ struct Score: ParsableCommand {
     @Argument(help: "The image to score (e.g. a restoration), same size and channels.")
     var test: String
 
+    @OptionGroup var pixelLimit: PixelLimitOption
+
     @Option(help: "Comma-separated metrics: psnr, ssim, ms-ssim, vif, st-lpips.")
     var metrics = "psnr,ssim,ms-ssim,vif,st-lpips"
 
@@ -70,8 +72,8 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let referenceImage = try readImage(at: reference)
-        let testImage = try readImage(at: test)
+        let referenceImage = try pixelLimit.read(reference)
+        let testImage = try pixelLimit.read(test)
         let chosen = try requested.map { try MetricRegistry.metric($0) }
         var scores: [(metric: any Metric, value: Double)] = []
         for metric in chosen {

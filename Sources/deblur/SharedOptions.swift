@@ -2,6 +2,8 @@ import ArgumentParser
 import Datasets
 import Deconvolution
 import Foundation
+import ImageCore
+import ImageIO
 import Restoration
 import Workbench
 
@@ -75,3 +77,34 @@ func commandLineError(_ error: Error) -> Error {
     }
 }
 extension BorderHandling: ExpressibleByArgument {}
+
+/// `--max-megapixels`: the decoded size above which an input image is refused before any pixel is
+/// decoded (a small PNG can declare 100 megapixels: 1.2 GB per Float32 RGB copy, several copies per
+/// restoration). The error names the file, its size and this option.
+struct PixelLimitOption: ParsableArguments {
+    @Option(help: "Refuse input images larger than this many megapixels (checked from the header, before decoding).")
+    var maxMegapixels: Double = 40
+
+    func validate() throws {
+        guard maxMegapixels > 0, maxMegapixels.isFinite else { throw ValidationError("--max-megapixels must be a positive number.") }
+    }
+
+    var maxPixels: Int { Int(min(maxMegapixels * 1e6, Double(Int.max / 2))) }
+
+    /// Reads an image within the limit; over it, the error says how to raise the limit. Transparency
+    /// is composited over black, with a note on stderr (it never disappears silently).
+    func read(_ path: String) throws -> Image {
+        do {
+            let image = try readImage(at: path, maxPixels: maxPixels)
+            if (try? readImageHeader(at: path))?.hasAlpha == true {
+                FileHandle.standardError.write(Data("note: '\(path)' has transparency (alpha); it was composited over black.\n".utf8))
+            }
+            return image
+        } catch let ImageIOError.tooManyPixels(name, width, height, _) {
+            let megapixels = Double(width) * Double(height) / 1e6
+            throw ValidationError("Image '\(name)' is \(width)×\(height) (\(String(format: "%.1f", megapixels)) megapixels), over the limit of "
+                + "\(String(format: "%g", maxMegapixels)) megapixels. If the image is genuine, raise the limit with "
+                + "--max-megapixels \(String(format: "%g", (megapixels * 10).rounded(.up) / 10)); otherwise the file may be a decompression bomb.")
+        }
+    }
+}

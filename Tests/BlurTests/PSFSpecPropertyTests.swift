@@ -53,3 +53,42 @@ struct PSFSpecPropertyTests {
         }
     }
 }
+
+/// Odd spec strings a tester found (issue #28): each refused with a sentence that names what was typed.
+@Suite("PSF spec: odd input")
+struct PSFSpecOddInputTests {
+    func message(_ spec: String) -> String? {
+        do { _ = try PSF.parse(spec); return nil } catch { return error.localizedDescription }
+    }
+
+    @Test("hexadecimal, infinite and not-a-number values are not numbers here", arguments: ["gaussian:0x10", "disk:0x1p3", "gaussian:inf", "motion:nan,3", "gaussian:1e", "gaussian:--2", "motion:5,1e+"])
+    func notDecimal(spec: String) {
+        let text = message(spec)
+        #expect(text?.contains("is not a decimal number") == true, "\(spec): \(text ?? "accepted")")
+    }
+
+    @Test("decimal forms people type are read", arguments: [("gaussian:2", 2.0), ("gaussian:.5", 0.5), ("gaussian:1e1", 10.0), ("gaussian:+2.5", 2.5), ("gaussian:2.", 2.0)])
+    func decimal(spec: String, sigma: Double) throws {
+        #expect(try PSF.parse(spec).kind == .gaussian(sigma: sigma))
+    }
+
+    @Test("a Gaussian or disk below 0.1 px is refused as no blur", arguments: ["gaussian:1e-30", "disk:0.05", "gaussian:0"])
+    func tooSmall(spec: String) {
+        #expect(message(spec)?.contains("below 0.1 px") == true)
+    }
+
+    @Test("a shake length out of range is reported with the length as typed", arguments: [("shake:1,1e9", "shake:1,1000000000"), ("shake:1,-5", "shake:1,-5")])
+    func shakeLength(spec: String, echoed: String) {
+        let text = message(spec) ?? "accepted"
+        #expect(text.contains("'\(echoed)'") && text.contains("(0, 200]"), "\(text)")
+    }
+
+    @Test("a device or a folder given as a kernel file is refused by name, with one full stop")
+    func notARegularFile() {
+        for path in ["/dev/zero", "/tmp"] {
+            let text = message(path) ?? "accepted"
+            #expect(text.contains("'\(path)'") && text.contains("not a regular file"), "\(text)")
+            #expect(!text.contains(".."), "\(text)")
+        }
+    }
+}

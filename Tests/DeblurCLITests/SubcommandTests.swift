@@ -85,3 +85,21 @@ struct SubcommandTests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }
+
+@Suite("Pixel limit on the command line")
+struct PixelLimitTests {
+    @Test("restore, score and estimate-psf (and denoise, the same option) refuse an image over --max-megapixels and say how to raise it")
+    func overTheLimit() throws {
+        let (dir, input) = try scratch()   // 41×37 = 0.0015 megapixels
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.png").path
+        for arguments in [["restore", input, "--psf", "gaussian:1", "--method", "wiener", "-o", out],
+                          ["score", input, input, "--metrics", "psnr"],
+                          ["estimate-psf", input, "--model", "gaussian", "-o", out]] {
+            let text = failure(arguments + ["--max-megapixels", "0.001"]) ?? "accepted"
+            #expect(text.contains("41×37") && text.contains("--max-megapixels 0.1"), "\(arguments[0]): \(text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(failure(["score", input, input, "--metrics", "psnr", "--max-megapixels", "0"])?.contains("--max-megapixels") == true)
+    }
+}

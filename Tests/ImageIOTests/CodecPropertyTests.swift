@@ -63,3 +63,22 @@ struct CodecPropertyTests {
         }
     }
 }
+
+@Suite("files that are not images")
+struct NotAFileTests {
+    @Test("a device is refused by name as not a regular file, with one full stop; a symbolic link to an image is read")
+    func deviceAndLink() throws {
+        do {
+            _ = try readImage(at: "/dev/zero")
+            Issue.record("/dev/zero was read")
+        } catch let error as ImageIOError {
+            let text = error.localizedDescription
+            #expect(text.contains("'/dev/zero'") && text.contains("not a regular file") && !text.contains(".."), "\(text)")
+        }
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let link = folder.appendingPathComponent("link.png")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: fixturePath("gray_1bit.png"))
+        #expect(try readImage(at: link.path).pixels == readImage(at: fixturePath("gray_1bit.png")).pixels)
+    }
+}

@@ -178,3 +178,27 @@ import Testing
         for name in frozenNames { #expect(resumed.network.stateDict()[name] != after[name], "\(name) stayed frozen after --freeze-epochs") }
     }
 }
+
+@Suite("Training determinism", .serialized)
+struct TrainingDeterminismTests {
+    @Test("with deterministic scheduling two runs on several threads give identical weights bit for bit")
+    func deterministicScheduling() throws {
+        guard workerThreadCount > 1 else { return }   // one thread is deterministic anyway
+        BLASThreads.deterministic = true
+        defer { BLASThreads.deterministic = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["DEBLUR_DETERMINISTIC"]?.lowercased() ?? "") }
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var weights: [[String: Tensor]] = []
+        for run in 0 ..< 2 {
+            var c = tinyConfiguration(epochs: 1)
+            c.batch = 4
+            c.stepsPerEpoch = 4
+            let t = try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(),
+                                out: dir.appendingPathComponent("d\(run).safetensors"), resume: false)
+            t.log = { _ in }
+            try t.run()
+            weights.append(t.network.stateDict())
+        }
+        #expect(weights[0] == weights[1])
+    }
+}

@@ -26,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -64,6 +65,7 @@ let package = Package(
         .target(name: "WebApp", dependencies: [
             "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration", "Reporting",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], resources: [.copy("Templates")]),
 
         // The command-line tool: one file per subcommand.

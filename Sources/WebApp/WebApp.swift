@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 import Metrics
 
 /// Settings of the web app; every limit has a safe default.
@@ -195,6 +196,11 @@ struct ErrorMiddleware: RouterMiddleware {
                 throw HTTPError(.notFound, message: "There is nothing at this address. The page is at /, the API at POST /api/restore.")
             }
             throw HTTPError(error.status, message: scrubPaths(error.body ?? error.status.reasonPhrase))
+        } catch HTTPParserError.invalidEOFState {
+            // The client closed the connection before sending the whole request (a cancelled upload,
+            // a closed tab): routine, not a server error. No one is left to read the answer.
+            context.logger.debug("client disconnected before the request was complete", metadata: ["path": .string(request.uri.path)])
+            throw HTTPError(.badRequest, message: "The request ended before its body was complete.")
         } catch let error as HTTPResponseError {
             throw HTTPError(error.status, message: error.status == .contentTooLarge
                 ? "The upload is larger than this server accepts. Send a smaller or more compressed image." : error.status.reasonPhrase)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOHTTP1
 import Metrics
 
@@ -28,6 +29,13 @@ public struct WebAppConfiguration: Sendable {
     /// The metrics scored when a reference is given; nil means every metric in `MetricRegistry` whose
     /// weights are present (ST-LPIPS is skipped, with a note, when its weights are missing).
     public var metrics: [any Metric]?
+    /// A connection that has not sent a complete request head within this many seconds (after it
+    /// opens, or after its previous answer) is closed.
+    public var headerTimeout: TimeInterval = 30
+    /// An upload that sends nothing for this many seconds is closed (a slow but steady one goes on).
+    public var bodyIdleTimeout: TimeInterval = 30
+    /// Open connections beyond this are closed at once.
+    public var maxConnections = 4096
 
     public init() {}
 }
@@ -108,7 +116,13 @@ public func buildApplication(_ app: WebAppContext, logger: Logger? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "deblur-web")
     if logger.logLevel > .info { logger.logLevel = .info }
+    let c = app.configuration
+    let connections = ConnectionCount(limit: c.maxConnections)
     return Application(router: buildRouter(app),
+                       server: .http1(configuration: .init(additionalChannelHandlers: [
+                           SlowClientGuard(headerTimeout: .nanoseconds(Int64(c.headerTimeout * 1e9)),
+                                           bodyIdleTimeout: .nanoseconds(Int64(c.bodyIdleTimeout * 1e9)), connections: connections),
+                       ])),
                        configuration: .init(address: .hostname(app.configuration.host, port: app.configuration.port),
                                             serverName: "deblur"),
                        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? app.configuration.port) },
@@ -201,6 +215,11 @@ struct ErrorMiddleware: RouterMiddleware {
             // a closed tab): routine, not a server error. No one is left to read the answer.
             context.logger.debug("client disconnected before the request was complete", metadata: ["path": .string(request.uri.path)])
             throw HTTPError(.badRequest, message: "The request ended before its body was complete.")
+        } catch let error as ChannelError {
+            // The connection was closed under the request (a client that went away, or one closed for
+            // stalling): routine, not a server error.
+            context.logger.debug("connection closed during the request", metadata: ["error": .string("\(error)")])
+            throw HTTPError(.badRequest, message: "The connection closed before the request was complete.")
         } catch let error as HTTPResponseError {
             throw HTTPError(error.status, message: error.status == .contentTooLarge
                 ? "The upload is larger than this server accepts. Send a smaller or more compressed image." : error.status.reasonPhrase)

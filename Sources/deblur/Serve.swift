@@ -49,6 +49,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Size cap of the results folder in megabytes (the oldest results go first).")
     var resultsMb = 1024
 
+    @Option(help: "Seconds a client may take to send a request's headers, or stay silent while uploading, before its connection is closed.")
+    var requestTimeout = 30.0
+
+    @Option(help: "Open connections beyond this are closed at once.")
+    var maxConnections = 4096
+
     func validate() throws {
         guard (0 ... 65535).contains(port) else { throw ValidationError("--port must be 0…65535 (got \(port)).") }
         guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1 (got \(maxUploadMb)).") }
@@ -57,6 +63,8 @@ struct Serve: AsyncParsableCommand {
         guard maxQueued >= 0 else { throw ValidationError("--max-queued must be ≥ 0 (got \(maxQueued)).") }
         guard resultMinutes > 0 else { throw ValidationError("--result-minutes must be positive (got \(resultMinutes)).") }
         guard resultsMb >= 1 else { throw ValidationError("--results-mb must be at least 1 (got \(resultsMb)).") }
+        guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be a positive number of seconds (got \(requestTimeout)).") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1 (got \(maxConnections)).") }
     }
 
     func run() async throws {
@@ -69,6 +77,16 @@ struct Serve: AsyncParsableCommand {
         configuration.maxQueued = maxQueued
         configuration.resultMaxAge = resultMinutes * 60
         configuration.resultsMaxBytes = resultsMb << 20
+        configuration.headerTimeout = requestTimeout
+        configuration.bodyIdleTimeout = requestTimeout
+        configuration.maxConnections = maxConnections
+        // Each connection is a file handle: let the process hold as many as the system allows it
+        // (the soft limit is often 1024), so --max-connections, not the handle limit, decides.
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
         let app = try WebAppContext(configuration: configuration, methods: OfferedMethods.loadAll(note: { print("note: \($0)") }))
         let host = self.host
         if !["127.0.0.1", "localhost", "::1"].contains(host) {

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= Reports/demo
 
-.PHONY: setup build release test demo clean psf-study
+.PHONY: setup build release test demo clean psf-study fuzz
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,11 @@ test: setup
 
 demo: release
 	@scripts/demo.sh "$(DEMO_OUT)"
+
+# The fuzz targets (deblur fuzz; issue #28): a million mutated inputs per target, or FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 300
+fuzz: release
+	.build/release/deblur fuzz all --executions 1000000 --seconds $(FUZZ_SECONDS) -o .build/fuzz
 
 psf-study: release
 	.build/release/deblur psf-study --data builtin -o Reports/psf-study

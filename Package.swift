@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
+        // The seeded mutation fuzzer behind `deblur fuzz` (issue #28).
+        .target(name: "Fuzzing", dependencies: ["ImageCore"]),
         .target(name: "Reporting", dependencies: ["ImageCore", .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates")]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
@@ -74,7 +76,7 @@ let package = Package(
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "Fuzzing", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -96,7 +98,7 @@ let package = Package(
         ]),
         .testTarget(name: "RestorationTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Models", "Restoration"]),
         .testTarget(name: "DeblurCLITests", dependencies: [
-            "deblur", "ImageCore", "ImageIO", "Metrics", "Restoration", "Workbench", "WebApp",
+            "deblur", "ImageCore", "ImageIO", "Metrics", "Restoration", "Workbench", "WebApp", "Fuzzing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),

@@ -32,6 +32,7 @@ struct Deblur: AsyncParsableCommand {
             EstimatePSF.self,
             PSFStudy.self,
             Denoise.self,
+            Fuzz.self,
         ]
     )
 

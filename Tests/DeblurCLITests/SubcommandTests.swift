@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fuzzing
 import ImageCore
 import ImageIO
 import Testing
@@ -101,5 +102,41 @@ struct PixelLimitTests {
         }
         #expect(!FileManager.default.fileExists(atPath: out))
         #expect(failure(["score", input, input, "--metrics", "psnr", "--max-megapixels", "0"])?.contains("--max-megapixels") == true)
+    }
+}
+
+/// The short, bounded fuzzing run of every `make test` (`make fuzz` runs a million inputs per target).
+@Suite("Fuzzing (short run)")
+struct FuzzShortRunTests {
+    @Test("every target takes 1,500 mutated inputs from its seed corpus: accepted or refused with its own named error, none slow", arguments: Fuzz.targets)
+    func shortRun(target: String) throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/\(target)")
+        let seeds = try Fuzz.seeds(corpus)
+        #expect(seeds.count >= 2)
+        let report = Fuzz.run(target, seeds: seeds, seed: 20261206, executions: 1500, seconds: 60, hangLimit: 5)
+        #expect(report.executions == 1500)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(report.hangs.isEmpty)
+        #expect(report.accepted > 0 && report.accepted < report.executions, "\(report.accepted) of \(report.executions) accepted")
+    }
+}
+
+@Suite("Fuzzing: the mutator")
+struct MutatorTests {
+    @Test("the same seed gives the same mutations; PNG checksums are repaired to what zlib's CRC-32 gives")
+    func deterministicAndRepairing() throws {
+        var a = Mutator(seed: 9), b = Mutator(seed: 9)
+        let input = Array("gaussian:2".utf8)
+        for _ in 0 ..< 50 { #expect(a.mutate(input, corpus: [input]) == b.mutate(input, corpus: [input])) }
+        // CRC-32 check value of "123456789" (ISO 3309 / zlib): 0xCBF43926.
+        #expect(crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        let png = [UInt8](try encodeImage(Image(channels: 1, height: 3, width: 4, value: 0.5), format: .png))
+        var damaged = png
+        damaged[png.count - 1] ^= 0xFF   // the IEND chunk's CRC
+        damaged[29] ^= 0x5A              // the IHDR chunk's CRC (8-byte signature, length, type, 13 data bytes)
+        #expect(damaged != png)
+        repairPNGChecksums(&damaged)
+        #expect(damaged == png)
     }
 }

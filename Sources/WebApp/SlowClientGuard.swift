@@ -119,3 +119,13 @@ final class ConnectionCount: @unchecked Sendable {
         return count
     }
 }
+
+/// Raises this process's soft limit of open files to its hard limit (often 1024 → 524288), so that
+/// `maxConnections`, not the handle limit, decides how many clients the server holds.
+public func raiseOpenFileLimit() {
+    var limit = rlimit()
+    if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

@@ -80,13 +80,8 @@ struct Serve: AsyncParsableCommand {
         configuration.headerTimeout = requestTimeout
         configuration.bodyIdleTimeout = requestTimeout
         configuration.maxConnections = maxConnections
-        // Each connection is a file handle: let the process hold as many as the system allows it
-        // (the soft limit is often 1024), so --max-connections, not the handle limit, decides.
-        var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max
-            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        }
+        // Each connection is a file handle: --max-connections, not the handle limit, decides.
+        raiseOpenFileLimit()
         let app = try WebAppContext(configuration: configuration, methods: OfferedMethods.loadAll(note: { print("note: \($0)") }))
         let host = self.host
         if !["127.0.0.1", "localhost", "::1"].contains(host) {

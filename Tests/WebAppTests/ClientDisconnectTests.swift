@@ -44,23 +44,6 @@ struct CapturingHandler: LogHandler {
     }
 }
 
-/// Sends raw bytes to 127.0.0.1:`port` over a plain TCP socket and closes it — what a browser does
-/// when its user cancels an upload.
-func sendRaw(_ bytes: [UInt8], port: Int) throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-}
-
 @Suite("Client disconnects", .serialized)
 struct ClientDisconnectTests {
     @Test("an upload cut off by the client is logged as a disconnect, not as a server error")
@@ -72,7 +55,11 @@ struct ClientDisconnectTests {
             let port = try #require(client.port)
             let head = "POST /api/restore HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
                 + "Content-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n"
-            try sendRaw(Array(head.utf8) + [UInt8](repeating: 7, count: 500), port: port)
+            do {
+                // Half an upload, then the connection closes (RawConnection's deinit), as a cancelled browser upload does.
+                let connection = try RawConnection(port: port)
+                connection.send(Array(head.utf8) + [UInt8](repeating: 7, count: 500))
+            }
             // The server notices the closed connection; then it still serves the next client.
             try await Task.sleep(for: .milliseconds(500))
             try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }

@@ -56,15 +56,6 @@ final class RawConnection {
     }
 }
 
-/// Raises this process's soft open-file limit to its hard limit (for the many-connections test).
-func raiseOpenFileLimit() {
-    var limit = rlimit()
-    if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-}
-
 @Suite("Slow and stalled clients", .serialized)
 struct SlowClientTests {
     func app(_ adjust: (inout WebAppConfiguration) -> Void = { _ in }) throws -> WebAppContext {

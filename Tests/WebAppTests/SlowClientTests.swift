@@ -12,9 +12,9 @@ struct SlowNet: RestorationMethod {
     var name: String { "slow-net" }
     var family: MethodFamily { .learned }
     var needsPSF: Bool { false }
-    var summary: String { "identity after 0.8 s" }
+    var summary: String { "identity after 2.5 s" }
     func restore(_ blurred: Image, psf: PSF?) throws -> Image {
-        Thread.sleep(forTimeInterval: 0.8)
+        Thread.sleep(forTimeInterval: 2.5)
         return blurred
     }
 }
@@ -63,8 +63,9 @@ struct SlowClientTests {
         configuration.metrics = []
         configuration.workers = 2
         configuration.port = 0
-        configuration.headerTimeout = 0.4
-        configuration.bodyIdleTimeout = 0.4
+        // Long enough that a machine busy with the rest of the test suite does not trip them.
+        configuration.headerTimeout = 1.5
+        configuration.bodyIdleTimeout = 1.5
         adjust(&configuration)
         let slow = MethodEntry(name: "slow-net", label: "Slow net", family: .learned, needsPSF: false, help: "sleeps") { _ in SlowNet() }
         return try WebAppContext(configuration: configuration, methods: OfferedMethods([(slow, SlowNet())], estimator: nil))
@@ -82,7 +83,7 @@ struct SlowClientTests {
             let halfBody = try RawConnection(port: port)
             halfBody.send("POST /api/restore HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n--b\r\n")
             for (name, connection) in [("silent", silent), ("half headers", halfHead), ("half body", halfBody)] {
-                #expect(connection.closedByServer(within: 3), "\(name) connection still open")
+                #expect(connection.closedByServer(within: 8), "\(name) connection still open")
             }
         }
     }
@@ -96,7 +97,7 @@ struct SlowClientTests {
             try await client.execute(uri: "/api/restore", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
             }
-            // A steady upload: pieces 0.2 s apart (under the 0.4 s idle timeout), 1.2 s in all.
+            // A steady upload: pieces 0.6 s apart (under the 1.5 s idle timeout), 3.6 s in all (over it).
             let port = try #require(client.port)
             let steady = try RawConnection(port: port)
             let bytes = Array(body.readableBytesView)
@@ -104,12 +105,12 @@ struct SlowClientTests {
             let pieces = 6
             let size = (bytes.count + pieces - 1) / pieces
             for start in stride(from: 0, to: bytes.count, by: size) {
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(600))
                 steady.send(Array(bytes[start ..< min(bytes.count, start + size)]))
             }
             var buffer = [UInt8](repeating: 0, count: 65536)
             var pfd = pollfd(fd: steady.fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&pfd, 1, 5000)
+            _ = poll(&pfd, 1, 15000)
             let n = recv(steady.fd, &buffer, buffer.count, 0)
             #expect(n > 0 && String(decoding: buffer.prefix(max(0, n)), as: UTF8.self).hasPrefix("HTTP/1.1 200"), "no answer to a steady upload")
         }
@@ -127,11 +128,11 @@ struct SlowClientTests {
             // A valid request still gets through while 300 connections sit idle.
             let started = Date()
             try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
-            #expect(Date().timeIntervalSince(started) < 2)
+            #expect(Date().timeIntervalSince(started) < 5)
             // Fill the server to its limit (300 stalled + the test client + a few more), then one more is refused.
             for _ in 0 ..< 12 { stalled.append(try RawConnection(port: port)) }
             let over = try RawConnection(port: port)
-            #expect(over.closedByServer(within: 2), "a connection beyond the limit stayed open")
+            #expect(over.closedByServer(within: 10), "a connection beyond the limit stayed open")
             #expect(!stalled[0].closedByServer(within: 0.2), "an early connection was closed before its timeout")
             stalled.removeAll()
         }

@@ -229,7 +229,7 @@ func decodeResponse(_ body: ByteBuffer) throws -> RestoreResponse {
         let noPSF = try await refusal(app, form(files: image, fields: [("methods", "wiener")]))
         #expect(noPSF.0 == .badRequest && noPSF.1.contains("need a blur kernel"))
         let badSpec = try await refusal(app, form(files: image, fields: [("methods", "wiener"), ("psf", "motion:abc,3")]))
-        #expect(badSpec.0 == .badRequest && badSpec.1.contains("not a number"))
+        #expect(badSpec.0 == .badRequest && badSpec.1.contains("'abc' is not a decimal number"))
         let huge = try await refusal(app, form(files: image, fields: [("methods", "wiener"), ("psf", "gaussian:5000")]))
         #expect(huge.0 == .badRequest && huge.1.contains("above 50"))
         // A path is never opened as a kernel file, and it is not echoed back either.

@@ -12,9 +12,9 @@ struct SlowNet: RestorationMethod {
     var name: String { "slow-net" }
     var family: MethodFamily { .learned }
     var needsPSF: Bool { false }
-    var summary: String { "identity after 2.5 s" }
+    var summary: String { "identity after 6 s" }
     func restore(_ blurred: Image, psf: PSF?) throws -> Image {
-        Thread.sleep(forTimeInterval: 2.5)
+        Thread.sleep(forTimeInterval: 6)
         return blurred
     }
 }
@@ -64,8 +64,8 @@ struct SlowClientTests {
         configuration.workers = 2
         configuration.port = 0
         // Long enough that a machine busy with the rest of the test suite does not trip them.
-        configuration.headerTimeout = 1.5
-        configuration.bodyIdleTimeout = 1.5
+        configuration.headerTimeout = 4
+        configuration.bodyIdleTimeout = 4
         adjust(&configuration)
         let slow = MethodEntry(name: "slow-net", label: "Slow net", family: .learned, needsPSF: false, help: "sleeps") { _ in SlowNet() }
         return try WebAppContext(configuration: configuration, methods: OfferedMethods([(slow, SlowNet())], estimator: nil))
@@ -83,7 +83,7 @@ struct SlowClientTests {
             let halfBody = try RawConnection(port: port)
             halfBody.send("POST /api/restore HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n--b\r\n")
             for (name, connection) in [("silent", silent), ("half headers", halfHead), ("half body", halfBody)] {
-                #expect(connection.closedByServer(within: 8), "\(name) connection still open")
+                #expect(connection.closedByServer(within: 30), "\(name) connection still open")
             }
         }
     }
@@ -97,20 +97,20 @@ struct SlowClientTests {
             try await client.execute(uri: "/api/restore", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
             }
-            // A steady upload: pieces 0.6 s apart (under the 1.5 s idle timeout), 3.6 s in all (over it).
+            // A steady upload: pieces 1 s apart (under the 4 s idle timeout), 8 s in all (over it).
             let port = try #require(client.port)
             let steady = try RawConnection(port: port)
             let bytes = Array(body.readableBytesView)
             steady.send("POST /api/restore HTTP/1.1\r\nHost: x\r\nContent-Type: \(headers[.contentType]!)\r\nContent-Length: \(bytes.count)\r\n\r\n")
-            let pieces = 6
+            let pieces = 8
             let size = (bytes.count + pieces - 1) / pieces
             for start in stride(from: 0, to: bytes.count, by: size) {
-                try await Task.sleep(for: .milliseconds(600))
+                try await Task.sleep(for: .milliseconds(1000))
                 steady.send(Array(bytes[start ..< min(bytes.count, start + size)]))
             }
             var buffer = [UInt8](repeating: 0, count: 65536)
             var pfd = pollfd(fd: steady.fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&pfd, 1, 15000)
+            _ = poll(&pfd, 1, 60000)
             let n = recv(steady.fd, &buffer, buffer.count, 0)
             #expect(n > 0 && String(decoding: buffer.prefix(max(0, n)), as: UTF8.self).hasPrefix("HTTP/1.1 200"), "no answer to a steady upload")
         }
@@ -119,7 +119,7 @@ struct SlowClientTests {
     @Test("connections beyond the limit are refused at once; 300 stalled ones do not stop a valid request")
     func connectionLimit() async throws {
         raiseOpenFileLimit()
-        let context = try app { $0.maxConnections = 310; $0.headerTimeout = 30 }
+        let context = try app { $0.maxConnections = 310; $0.headerTimeout = 120 }   // far beyond the checks below, so only the limit can close a connection
         defer { context.store.removeAll() }
         try await buildApplication(context).test(.live) { client in
             let port = try #require(client.port)
@@ -128,11 +128,11 @@ struct SlowClientTests {
             // A valid request still gets through while 300 connections sit idle.
             let started = Date()
             try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
-            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(Date().timeIntervalSince(started) < 15)
             // Fill the server to its limit (300 stalled + the test client + a few more), then one more is refused.
             for _ in 0 ..< 12 { stalled.append(try RawConnection(port: port)) }
             let over = try RawConnection(port: port)
-            #expect(over.closedByServer(within: 10), "a connection beyond the limit stayed open")
+            #expect(over.closedByServer(within: 30), "a connection beyond the limit stayed open")
             #expect(!stalled[0].closedByServer(within: 0.2), "an early connection was closed before its timeout")
             stalled.removeAll()
         }

@@ -95,6 +95,9 @@ let package = Package(
         .testTarget(name: "WebAppTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .testTarget(name: "RestorationTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Models", "Restoration"]),
         .testTarget(name: "DeblurCLITests", dependencies: [

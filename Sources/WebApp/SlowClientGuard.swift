@@ -6,22 +6,32 @@ import NIOHTTPTypes
 /// Closes connections whose client stalls, and refuses connections beyond a limit — so that slow or
 /// silent clients (slow-loris) cannot hold the server's sockets and file handles for ever.
 ///
-/// One per connection, after HTTP decoding. Timers:
+/// One per connection, after HTTP decoding. A clock runs **only while the server is waiting for the
+/// client**: from the moment the server asks for more bytes (an outbound `read`) until the client's next
+/// request part arrives. When the server is not asking — it is restoring, writing its answer, or its
+/// handler has not yet taken the body pieces already received (backpressure: the socket is then not
+/// read at all) — nothing is timed, so a busy server never cuts a client for its own slowness.
 /// - waiting for a request's head (a new connection, or between keep-alive requests): `headerTimeout`
 ///   in all — a client that sends nothing, or only part of its headers, is closed;
-/// - receiving a body: `bodyIdleTimeout` between two pieces — a slow but steady upload goes on, a
-///   stalled one is closed;
-/// - while the server handles a request (restoring can take long) and writes the answer: none.
+/// - receiving a body: `bodyIdleTimeout` for each piece the server asks for — a slow but steady upload
+///   goes on, a stalled one is closed;
+/// - while the server handles a request and writes the answer: none.
 final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// Where the connection is in its request–answer cycle.
+    enum Phase { case awaitingHead, receivingBody, handling }
+
     let headerTimeout: TimeAmount
     let bodyIdleTimeout: TimeAmount
     let connections: ConnectionCount
+    private(set) var phase = Phase.awaitingHead
     private var timer: Scheduled<Void>?
+    /// The server has asked for bytes (`read`) and none have arrived since (`channelReadComplete`).
+    private var readPending = false
     private var counted = false
 
     init(headerTimeout: TimeAmount, bodyIdleTimeout: TimeAmount, connections: ConnectionCount) {
@@ -29,6 +39,9 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.bodyIdleTimeout = bodyIdleTimeout
         self.connections = connections
     }
+
+    /// True while a clock runs (for the tests).
+    var isTiming: Bool { timer != nil }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { opened(context) }
@@ -47,6 +60,7 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        // A new connection owes its head from now on, whether or not a read has been issued yet.
         arm(context, headerTimeout)
     }
 
@@ -61,20 +75,51 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if counted { connections.close(); counted = false }
     }
 
+    // Outbound: the server asks for more bytes.
+    func read(context: ChannelHandlerContext) {
+        readPending = true
+        armForPendingRead(context)
+        context.read()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head, .body: arm(context, bodyIdleTimeout)
-        case .end: disarm()
+        case .head:
+            disarm()
+            phase = .receivingBody
+        case .body:
+            disarm()   // the next read the server issues starts the next piece's clock
+        case .end:
+            disarm()
+            phase = .handling
         }
         context.fireChannelRead(data)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Bytes arrived for the read. While a head is awaited the clock is total, so it keeps running
+        // (a client dribbling its headers is still closed); a body piece stopped it in channelRead.
+        readPending = false
+        context.fireChannelReadComplete()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            // The answer is complete: the connection now waits for its next request's head.
-            arm(context, headerTimeout)
+            // The answer is complete: the connection now waits for its next request's head. A read the
+            // server issued while handling is still pending, so the clock starts now.
+            phase = .awaitingHead
+            if readPending { arm(context, headerTimeout) }
         }
         context.write(data, promise: promise)
+    }
+
+    private func armForPendingRead(_ context: ChannelHandlerContext) {
+        guard timer == nil else { return }   // a clock already runs (the head's total one, or this piece's)
+        switch phase {
+        case .awaitingHead: arm(context, headerTimeout)
+        case .receivingBody: arm(context, bodyIdleTimeout)
+        case .handling: break   // a pipelined next request: not the client's turn yet
+        }
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {

@@ -123,8 +123,10 @@ public func buildApplication(_ app: WebAppContext, logger: Logger? = nil,
                            SlowClientGuard(headerTimeout: .nanoseconds(Int64(c.headerTimeout * 1e9)),
                                            bodyIdleTimeout: .nanoseconds(Int64(c.bodyIdleTimeout * 1e9)), connections: connections),
                        ])),
+                       // A backlog as deep as the connection limit (the kernel caps it at net.core.somaxconn), so a
+                       // burst of clients waits to be accepted — and counted — instead of being dropped by the kernel.
                        configuration: .init(address: .hostname(app.configuration.host, port: app.configuration.port),
-                                            serverName: "deblur"),
+                                            serverName: "deblur", backlog: max(256, min(c.maxConnections, 4096))),
                        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? app.configuration.port) },
                        logger: logger)
 }

@@ -69,7 +69,8 @@ public func hyperLaplacian(_ blurred: Image, psf: PSF, options: HyperLaplacianOp
     let blur = try CirculantBlur(psf: psf, height: grid.height, width: grid.width)
     let step = GradientPriorStep(blur: blur, height: grid.height, width: grid.width)
     var x = grid.mirrorPadded(blurred)
-    for beta in options.betas {
+    for (k, beta) in options.betas.enumerated() {
+        IterationProgress.report(k + 1, of: options.betas.count)
         let table = ShrinkageTable(alpha: options.alpha, beta: beta)
         let refilled = (0 ..< blurred.channels).map { grid.boundaryAdjusted(blurred, channel: $0, estimate: x, blur: blur) }
         for c in 0 ..< blurred.channels {

@@ -26,7 +26,8 @@ public func landweber(_ blurred: Image, psf: PSF, iterations: Int = 100, stepSiz
         let x = RealBuffer(count: n), residual = RealBuffer(count: n), step = RealBuffer(count: n)
         x.pointer.update(from: y.pointer, count: n)
         let tau = Float(stepSize)
-        for _ in 0 ..< iterations {
+        for k in 0 ..< iterations {
+            IterationProgress.report(k + 1, of: iterations)
             blur.apply(x, into: residual)
             let r = residual.pointer, yp = y.pointer
             parallelRanges(n) { range in for i in range { r[i] = yp[i] - r[i] } }

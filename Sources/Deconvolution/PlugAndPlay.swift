@@ -70,6 +70,7 @@ public func plugAndPlay(_ blurred: Image, psf: PSF, denoiser: PriorDenoiser, opt
     var z = grid.mirrorPadded(blurred)
     var x = z
     for (k, step) in schedule.enumerated() {
+        IterationProgress.report(k + 1, of: schedule.count)
         for c in 0 ..< blurred.channels {
             let adjusted = grid.boundaryAdjusted(blurred, channel: c, estimate: z, blur: blur)
             solver.solve(observation: adjusted, prior: z, channel: c, rho: Float(step.rho), into: &x)

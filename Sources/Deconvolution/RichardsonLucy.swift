@@ -137,6 +137,7 @@ final class RLSolver {
         let divisor = variant.isTotalVariation ? RealBuffer(count: n) : nil
         var alpha: Float = 0
         for k in 0 ..< iterations {
+            IterationProgress.report(k + 1, of: iterations)
             if accelerated, let u, let g {
                 // u = max(0, x_k + α (x_k − x_{k−1})); x_{k+1} = u · Hᵀ(y / Hu); α from successive g.
                 let up = u.pointer, pp = previous.pointer

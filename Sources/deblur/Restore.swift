@@ -132,7 +132,9 @@ struct Restore: ParsableCommand {
         let blurred = try pixelLimit.read(input)
         let kernel = try psf.map { try PSF.parse($0) }
         let start = Date()
-        let restored = try restoration.restore(blurred, psf: kernel)
+        let restored = try IterationReporter(method: restoration.name, output: output).run {
+            try restoration.restore(blurred, psf: kernel)
+        }
         let seconds = Date().timeIntervalSince(start)
         try writeRestored(restored, method: restoration.name, to: output, policy: range)
         let with = kernel.map { " with \($0.spec) (\($0.width)×\($0.height) kernel)" } ?? ""

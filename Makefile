@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= Reports/demo
 
-.PHONY: setup build release test demo clean psf-study fuzz
+.PHONY: setup build release test demo clean psf-study fuzz libfuzzer
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,11 @@ demo: release
 FUZZ_SECONDS ?= 300
 fuzz: release
 	.build/release/deblur fuzz all --executions 1000000 --seconds $(FUZZ_SECONDS) -o .build/fuzz
+
+# libFuzzer (coverage-guided) with AddressSanitizer: an instrumented build in .build-libfuzzer, then each
+# target for FUZZ_SECONDS (scripts/libfuzzer.sh; FUZZ_RUNS=N for N inputs each instead).
+libfuzzer: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/libfuzzer.sh
 
 psf-study: release
 	.build/release/deblur psf-study --data builtin -o Reports/psf-study

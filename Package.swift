@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
         // The seeded mutation fuzzer behind `deblur fuzz` (issue #28).
         .target(name: "Fuzzing", dependencies: ["ImageCore"]),
+        .target(name: "FuzzTargets", dependencies: ["Fuzzing", "Blur", "Datasets", "ImageIO", "Tensors", "WebApp"]),
+        .executableTarget(name: "deblur-libfuzzer", dependencies: ["FuzzTargets", "Fuzzing"]),
         .target(name: "Reporting", dependencies: ["ImageCore", .product(name: "Mustache", package: "swift-mustache")],
                 resources: [.copy("Templates")]),
         .target(name: "Models", dependencies: ["ImageCore", "Tensors", "NN"], swiftSettings: numericSettings),
@@ -76,7 +78,7 @@ let package = Package(
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "Fuzzing", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "Fuzzing", "FuzzTargets", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,11 +1,7 @@
 import ArgumentParser
-import Blur
-import Datasets
 import Foundation
+import FuzzTargets
 import Fuzzing
-import ImageIO
-import Tensors
-import WebApp
 
 /// `deblur fuzz`: runs the parsers and decoders that face users on mutated inputs (a seeded mutation
 /// fuzzer; see `Fuzzing.Mutator`) and reports executions, time, hangs and wrongly typed refusals.
@@ -23,7 +19,7 @@ struct Fuzz: ParsableCommand {
           deblur fuzz png --executions 1000000 --seed 7
         """)
 
-    static let targets = ["png", "jpeg", "psf-spec", "multipart", "safetensors", "mat"]
+    static let targets = FuzzTarget.allCases.map(\.rawValue)
 
     @Argument(help: "png, jpeg, psf-spec, multipart, safetensors, mat, or all.")
     var target: String
@@ -83,90 +79,11 @@ struct Fuzz: ParsableCommand {
         return try names.sorted().filter { !$0.hasPrefix(".") }.map { [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))) }
     }
 
-    /// One target: what it calls and which refusals are right.
+    /// One target run by the seeded mutation driver.
     static func run(_ name: String, seeds: [[UInt8]], seed: UInt64, executions: Int, seconds: Double, hangLimit: Double = 1,
                     current: URL? = nil) -> FuzzReport {
-        func expectNamed(_ error: Error, _ label: String) throws {
-            guard error.localizedDescription.contains(label) else { throw FuzzFailure("message does not name '\(label)': \(error.localizedDescription)") }
-        }
-        switch name {
-        case "png", "jpeg":
-            let label = name == "png" ? "fuzz.png" : "fuzz.jpg"
-            return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current,
-                        repair: name == "png" ? repairPNGChecksums : { _ in }) { input in
-                do {
-                    let image = try decodeImage(Data(input), name: label, maxPixels: 4_000_000)
-                    guard image.pixels.count == image.channels * image.height * image.width, image.pixels.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
-                        throw FuzzFailure("a decoded image is malformed or outside [0, 1]")
-                    }
-                    return true
-                } catch let error as ImageIOError {
-                    try expectNamed(error, label)
-                    return false
-                } catch let error as FuzzFailure {
-                    throw error
-                } catch {
-                    throw FuzzFailure("unexpected \(type(of: error)): \(error)")
-                }
-            }
-        case "psf-spec":
-            return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current) { input in
-                // Specs only: inputs with a path separator would read files of this machine.
-                let spec = String(decoding: input, as: UTF8.self)
-                guard !spec.contains("/") else { return false }
-                do {
-                    let psf = try PSF.parse(spec)
-                    guard try PSF.parse(psf.spec).weights == psf.weights else { throw FuzzFailure("'\(spec)' → '\(psf.spec)' does not rebuild its kernel") }
-                    return true
-                } catch let error as FuzzFailure {
-                    throw error
-                } catch {
-                    if error.localizedDescription.isEmpty || error.localizedDescription.contains("Optional(") {
-                        throw FuzzFailure("unhelpful message: \(error.localizedDescription)")
-                    }
-                    return false
-                }
-            }
-        case "multipart":
-            return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current) { input in
-                do {
-                    _ = try MultipartParser.parse(Data(input), boundary: "b")
-                    return true
-                } catch is MultipartError {
-                    return false
-                } catch {
-                    throw FuzzFailure("unexpected \(type(of: error)): \(error)")
-                }
-            }
-        case "safetensors":
-            return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current) { input in
-                do {
-                    let file = try SafeTensorsFile(data: Data(input), source: "fuzz.safetensors")
-                    for n in file.names where try file.tensor(named: n).scalars.count != file.tensor(named: n).shape.reduce(1, *) {
-                        throw FuzzFailure("tensor \(n) has a shape that does not match its values")
-                    }
-                    return true
-                } catch let error as TensorsError {
-                    try expectNamed(error, "fuzz.safetensors")
-                    return false
-                } catch let error as FuzzFailure {
-                    throw error
-                } catch {
-                    throw FuzzFailure("unexpected \(type(of: error)): \(error)")
-                }
-            }
-        default:   // mat
-            return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current) { input in
-                do {
-                    _ = try parseMAT(Data(input), path: "fuzz.mat")
-                    return true
-                } catch let error as BenchmarkDataError {
-                    try expectNamed(error, "fuzz.mat")
-                    return false
-                } catch {
-                    throw FuzzFailure("unexpected \(type(of: error)): \(error)")
-                }
-            }
-        }
+        let target = FuzzTarget(rawValue: name)!
+        return fuzz(target: name, corpus: seeds, seed: seed, executions: executions, seconds: seconds, hangLimit: hangLimit, current: current,
+                    repair: target.repair, target.check)
     }
 }

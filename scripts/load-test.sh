@@ -23,42 +23,18 @@ while [[ $# -gt 0 ]]; do
         *) echo "load-test: unknown option $1" >&2; exit 2 ;;
     esac
 done
-if [[ -z "$bin" ]]; then
-    bin=.build/release/deblur
-    [[ -x "$bin" ]] || bin=.build/debug/deblur
-fi
-[[ -x "$bin" ]] || { echo "load-test: no deblur binary; run swift build -c release" >&2; exit 1; }
-[[ -f Data/builtin/astronaut.png ]] || { echo "load-test: Data/builtin is missing; run scripts/setup.sh" >&2; exit 1; }
+source scripts/lib/serve.sh
+serve_setup load-test "$bin"
+serve_photo
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# A 512×512 blurred photo (astronaut, Gaussian σ=2, reflect borders keep the size, noise σ=0.01).
-mkdir -p "$work/sharp"
-cp Data/builtin/astronaut.png "$work/sharp/"
-"$bin" degrade "$work/sharp" --psf gaussian:2 --boundary reflect --seed 0 -o "$work/set" >/dev/null
-
-args=(serve --port 0 --max-queued "$requests")
+args=(--max-queued "$requests")
 [[ -n "$workers" ]] && args+=(--workers "$workers")
-"$bin" "${args[@]}" >"$work/server.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-    url="$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/server.log" || true)"
-    [[ -n "$url" ]] && break
-    sleep 0.1
-done
-[[ -n "$url" ]] || { cat "$work/server.log" >&2; echo "load-test: the server did not start" >&2; exit 1; }
+serve_start "${args[@]}"
 idle_rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
 
 echo "load-test: $bin, $requests requests of 512×512 RGB with wiener, $concurrency at once, server pid $server_pid"
 set +e
-python3 - "$url" "$work/set/blurred/astronaut.png" "$requests" "$concurrency" "$server_pid" <<'EOF'
+python3 - "$url" "$photo" "$requests" "$concurrency" "$server_pid" <<'EOF'
 import http.client, json, math, sys, threading, time, urllib.parse, uuid
 
 url, image_path, total, concurrency, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

@@ -21,37 +21,14 @@ while [[ $# -gt 0 ]]; do
         *) echo "soak: unknown option $1" >&2; exit 2 ;;
     esac
 done
-if [[ -z "$bin" ]]; then
-    bin=.build/release/deblur
-    [[ -x "$bin" ]] || bin=.build/debug/deblur
-fi
-[[ -x "$bin" ]] || { echo "soak: no deblur binary; run swift build -c release" >&2; exit 1; }
-[[ -f Data/builtin/astronaut.png ]] || { echo "soak: Data/builtin is missing; run scripts/setup.sh" >&2; exit 1; }
+source scripts/lib/serve.sh
+serve_setup soak "$bin"
+serve_photo
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/sharp"
-cp Data/builtin/astronaut.png "$work/sharp/"
-"$bin" degrade "$work/sharp" --psf gaussian:2 --boundary reflect --seed 0 -o "$work/set" >/dev/null
-
-"$bin" serve --port 0 --request-timeout 3 >"$work/server.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-    url="$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/server.log" || true)"
-    [[ -n "$url" ]] && break
-    sleep 0.1
-done
-[[ -n "$url" ]] || { cat "$work/server.log" >&2; echo "soak: the server did not start" >&2; exit 1; }
+serve_start --request-timeout 3
 echo "soak: $bin, $seconds s, server pid $server_pid, request timeout 3 s; CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 set +e
-python3 - "$url" "$work/set/blurred/astronaut.png" "$seconds" "$server_pid" <<'PY'
+python3 - "$url" "$photo" "$seconds" "$server_pid" <<'PY'
 import http.client, json, math, random, socket, sys, threading, time, urllib.parse, uuid
 
 url, image_path, seconds, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A bounded pool for CPU-heavy jobs: at most `workers` run at once, on threads outside Swift's cooperative
 /// pool (so the HTTP event loops and other tasks stay responsive); up to `maxQueued` more wait in FIFO order,
@@ -31,6 +34,7 @@ public actor WorkerPool {
     private func release() {
         if waiting.isEmpty {
             running -= 1
+            if running == 0 { returnFreedMemory() }
         } else {
             waiting.removeFirst().resume()
         }
@@ -49,3 +53,23 @@ public actor WorkerPool {
         return try result.get()
     }
 }
+
+/// Gives the C allocator's freed pages back to the system (`malloc_trim`), off the caller's thread.
+/// Called when the pool falls idle: a restoration frees its large buffers, but glibc keeps freed pages in
+/// its per-thread arenas, so without this the server's resident memory stays at its busiest figure
+/// long after the last upload (measured in scripts/soak.sh; README "Reliability").
+func returnFreedMemory() {
+    guard let trim = mallocTrim else { return }
+    DispatchQueue.global(qos: .utility).async { _ = trim(0) }
+}
+
+/// glibc's `malloc_trim`, looked up at run time (Swift's Glibc module does not import <malloc.h>);
+/// nil with another C library.
+private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    #else
+    return nil
+    #endif
+}()

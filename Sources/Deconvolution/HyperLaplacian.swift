@@ -188,6 +188,13 @@ struct GradientPriorStep {
                 }
             }
         }
+        solve(observation: y, prior: prior, weight: rho, into: prior)
+        x.pixels.withUnsafeMutableBufferPointer { xp in (xp.baseAddress! + c * n).update(from: prior.pointer, count: n) }
+    }
+
+    /// The x-step for a given prior term q = Dₓᵀwₓ + Dᵧᵀwᵧ: writes (Hᴴ Y + ρ Q) / (|H|² + ρ |D|²), back in
+    /// the image domain, into `out` (which may be `q` itself).
+    func solve(observation y: RealBuffer, prior: RealBuffer, weight rho: Float, into out: RealBuffer) {
         let fft = blur.fft, count = fft.spectrumCount
         let Y = ComplexBuffer(count: count, zeroed: false), P = ComplexBuffer(count: count, zeroed: false)
         fft.forward(y, Y)
@@ -199,7 +206,6 @@ struct GradientPriorStep {
             yf[2 * k] = (hr * yr + hi * yi + rho * pf[2 * k]) * d
             yf[2 * k + 1] = (hr * yi - hi * yr + rho * pf[2 * k + 1]) * d
         }
-        fft.inverse(destroying: Y, prior)
-        x.pixels.withUnsafeMutableBufferPointer { xp in (xp.baseAddress! + c * n).update(from: prior.pointer, count: n) }
+        fft.inverse(destroying: Y, out)
     }
 }

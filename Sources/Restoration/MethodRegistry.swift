@@ -17,6 +17,7 @@ public enum MethodRegistry {
         RichardsonLucyMethod.accelerated,
         Landweber.entry,
         HyperLaplacianMethod.entry,
+        TVADMMMethod.entry,
         PlugAndPlayMethod.entry,
         PlugAndPlayMethod.ownPriorEntry,
     ] + ModelRegistry.deblurringNames.map(LearnedRestoration.entry(network:))

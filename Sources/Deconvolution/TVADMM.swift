@@ -1,0 +1,162 @@
+import Blur
+import Foundation
+import ImageCore
+import Spectral
+
+/// Settings of isotropic total-variation deconvolution by ADMM.
+public struct TVADMMOptions: Sendable, Equatable {
+    /// Data weight λ; nil: `kappa / σ̂²` with σ̂ the robust noise estimate (at least 1/255).
+    public var lambda: Double? = nil
+    /// κ of the automatic λ = κ / σ̂² (the hyper-Laplacian rule's; not yet calibrated for TV — issue #23).
+    public var kappa = 0.2
+    /// Most ADMM iterations (per channel); the loop stops earlier when both residuals are below `tolerance`.
+    public var iterations = 60
+    /// Relative primal and dual residual at which the loop stops (Boyd et al. 2011, §3.3.1).
+    public var tolerance = 1e-3
+    /// Starting penalty ρ as a fraction of λ (then balanced every 5 iterations: Boyd et al. §3.4.1).
+    public var rhoFraction = 0.01
+    public init() {}
+}
+
+/// Non-blind deconvolution with an isotropic total-variation prior, solved exactly by ADMM
+/// (Wang, Yang, Yin & Zhang 2008, FTVd; Boyd et al. 2011 for the splitting):
+///
+///     min_x  λ/2 ‖h ∗ x − y‖² + Σ_pixels ‖∇x‖₂          (∇ = forward differences)
+///     split z = ∇x, scaled dual u:
+///       x ← (λ Hᴴ Y + ρ Dᴴ F[z − u]) / (λ |H|² + ρ |D|²)     closed form on the FFT grid
+///       z ← shrink(∇x + u, 1/ρ)                              per pixel: v · max(0, 1 − 1/(ρ‖v‖))
+///       u ← u + ∇x − z
+///
+/// Unlike half-quadratic splitting with a growing β (hyper-Laplacian, FTVd's original scheme), ADMM
+/// converges to the minimiser of this objective for any fixed ρ; ρ is only rebalanced between the
+/// primal and dual residuals for speed. Borders as the other HQS solvers (`BoundaryGrid`): the unknown
+/// image lives on a grid larger than the observation by the PSF's size and before each x-step the
+/// unobserved part is refilled with the re-blurred estimate, so nothing circular touches the observed
+/// pixels (with `circular`, the observation is its own periodic grid — the textbook problem, for tests).
+///
+/// - Throws: `DeconvolutionError` for λ or κ ≤ 0, iterations outside 1…10000, a tolerance or ρ fraction
+///   ≤ 0, a PSF larger than the image or non-finite input.
+public func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions = TVADMMOptions()) throws -> Image {
+    try tvADMM(blurred, psf: psf, options: options, circular: false).image
+}
+
+/// The solver behind `tvADMM`; also returns each channel's iteration count (tests).
+func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) throws -> (image: Image, iterations: [Int]) {
+    if let l = options.lambda, !(l > 0 && l.isFinite) {
+        throw DeconvolutionError.invalidParameter(name: "lambda", value: l, expected: "a finite number > 0")
+    }
+    guard options.kappa > 0, options.kappa.isFinite else {
+        throw DeconvolutionError.invalidParameter(name: "kappa", value: options.kappa, expected: "a finite number > 0")
+    }
+    try checkIterations(options.iterations)
+    for (name, value) in [("tolerance", options.tolerance), ("rho fraction", options.rhoFraction)] where !(value > 0 && value.isFinite) {
+        throw DeconvolutionError.invalidParameter(name: name, value: value, expected: "a finite number > 0")
+    }
+    guard psf.height <= blurred.height, psf.width <= blurred.width else {
+        throw DeconvolutionError.psfLargerThanImage(psfWidth: psf.width, psfHeight: psf.height, width: blurred.width, height: blurred.height)
+    }
+    let bad = blurred.nonFiniteCount
+    guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
+
+    let lambda = options.lambda ?? options.kappa / pow(max(estimateNoiseSigma(blurred), PlugAndPlayOptions.noiseFloor), 2)
+    let grid = circular ? nil : BoundaryGrid(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf)
+    let h = grid?.height ?? blurred.height, w = grid?.width ?? blurred.width, n = h * w
+    let blur = try CirculantBlur(psf: psf, height: h, width: w)
+    let step = GradientPriorStep(blur: blur, height: h, width: w)
+    var x = grid?.mirrorPadded(blurred) ?? blurred
+    var counts: [Int] = []
+    let y = RealBuffer(count: n), q = RealBuffer(count: n), solution = RealBuffer(count: n)
+    let zx = RealBuffer(count: n), zy = RealBuffer(count: n), ux = RealBuffer(count: n), uy = RealBuffer(count: n)
+    for c in 0 ..< blurred.channels {
+        x.pixels.withUnsafeBufferPointer { solution.pointer.update(from: $0.baseAddress! + c * n, count: n) }
+        if grid == nil { y.pointer.update(from: solution.pointer, count: n) }
+        // Start from z = ∇x, u = 0.
+        forwardDifferences(solution.pointer, h, w, zx.pointer, zy.pointer)
+        ux.pointer.initialize(repeating: 0, count: n)
+        uy.pointer.initialize(repeating: 0, count: n)
+        var rho = options.rhoFraction * lambda
+        var done = options.iterations
+        for k in 0 ..< options.iterations {
+            IterationProgress.report(k + 1, of: options.iterations)
+            if let grid {
+                let adjusted = grid.boundaryAdjusted(blurred, channel: c, estimate: x, blur: blur)
+                y.pointer.update(from: adjusted.pointer, count: n)
+            }
+            // q = Dᵀ(z − u); the x-step with weight ρ/λ.
+            let zxp = zx.pointer, zyp = zy.pointer, uxp = ux.pointer, uyp = uy.pointer, qp = q.pointer
+            for i in 0 ..< n { solution.pointer[i] = zxp[i] - uxp[i]; qp[i] = zyp[i] - uyp[i] }
+            adjointDifferences(solution.pointer, qp, h, w, into: qp)
+            step.solve(observation: y, prior: q, weight: Float(rho / lambda), into: solution)
+            x.pixels.withUnsafeMutableBufferPointer { (($0.baseAddress! + c * n)).update(from: solution.pointer, count: n) }
+            // z- and u-steps, with the residuals of Boyd et al. §3.3.
+            let sp = solution.pointer
+            var primal = 0.0, dual = 0.0, gradientNorm = 0.0, zNorm = 0.0, uNorm = 0.0
+            let threshold = Float(1 / rho)
+            for r in 0 ..< h {
+                let row = sp + r * w, down = sp + ((r + 1) % h) * w
+                for col in 0 ..< w {
+                    let i = r * w + col
+                    let gx = row[(col + 1) % w] - row[col], gy = down[col] - row[col]
+                    let vx = gx + uxp[i], vy = gy + uyp[i]
+                    let norm = (vx * vx + vy * vy).squareRoot()
+                    let scale = norm > threshold ? 1 - threshold / norm : 0
+                    let nzx = scale * vx, nzy = scale * vy
+                    let dzx = nzx - zxp[i], dzy = nzy - zyp[i]
+                    dual += Double(dzx * dzx + dzy * dzy)
+                    zxp[i] = nzx; zyp[i] = nzy
+                    let rx = gx - nzx, ry = gy - nzy
+                    uxp[i] += rx; uyp[i] += ry
+                    primal += Double(rx * rx + ry * ry)
+                    gradientNorm += Double(gx * gx + gy * gy)
+                    zNorm += Double(nzx * nzx + nzy * nzy)
+                    uNorm += Double(uxp[i] * uxp[i] + uyp[i] * uyp[i])
+                }
+            }
+            // ‖ρ Dᵀ(z − z_prev)‖ ≤ ρ √8 ‖z − z_prev‖: the dual residual, bounded.
+            let primalResidual = primal.squareRoot(), dualResidual = rho * 8.0.squareRoot() * dual.squareRoot()
+            let scaleOfPrimal = max(gradientNorm, zNorm).squareRoot(), scaleOfDual = rho * 8.0.squareRoot() * uNorm.squareRoot()
+            if k > 0, primalResidual <= options.tolerance * max(scaleOfPrimal, 1e-12), dualResidual <= options.tolerance * max(scaleOfDual, 1e-12) {
+                done = k + 1
+                break
+            }
+            if k % 5 == 4 {
+                // Residual balancing: ρ up when the constraint lags, down when the dual does; u is scaled by 1/ρ.
+                let factor: Double = primalResidual > 10 * dualResidual ? 2 : dualResidual > 10 * primalResidual ? 0.5 : 1
+                if factor != 1 {
+                    rho *= factor
+                    let inverse = Float(1 / factor)
+                    for i in 0 ..< n { uxp[i] *= inverse; uyp[i] *= inverse }
+                }
+            }
+        }
+        counts.append(done)
+    }
+    return (grid?.crop(x) ?? x, counts)
+}
+
+/// Circular forward differences of an h×w plane: gx(i) = x(i + 1 across) − x(i), gy likewise down.
+func forwardDifferences(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ gx: UnsafeMutablePointer<Float>, _ gy: UnsafeMutablePointer<Float>) {
+    for r in 0 ..< h {
+        let row = x + r * w, down = x + ((r + 1) % h) * w
+        for c in 0 ..< w {
+            gx[r * w + c] = row[(c + 1) % w] - row[c]
+            gy[r * w + c] = down[c] - row[c]
+        }
+    }
+}
+
+/// Dₓᵀa + Dᵧᵀb for circular forward differences: (Dᵀa)(i) = a(i − 1) − a(i). `out` may alias `b`
+/// but not `a`.
+func adjointDifferences(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ h: Int, _ w: Int, into out: UnsafeMutablePointer<Float>) {
+    let n = h * w
+    let result = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { result.deallocate() }
+    for r in 0 ..< h {
+        let up = ((r + h - 1) % h) * w
+        for c in 0 ..< w {
+            let i = r * w + c
+            result[i] = a[r * w + (c + w - 1) % w] - a[i] + b[up + c] - b[i]
+        }
+    }
+    out.update(from: result, count: n)
+}

@@ -10,6 +10,7 @@ public enum MethodRegistry {
     static let builtIn: [MethodEntry] = [
         BlurredInput.entry,
         Wiener.entry,
+        SpectralWiener.entry,
         Tikhonov.entry,
         RichardsonLucyMethod.plain,
         RichardsonLucyMethod.damped,

@@ -3,8 +3,8 @@ import Foundation
 import ImageCore
 
 /// What `deblur restore` shows of a long iterative method (`IterationProgress`): a progress line on a
-/// terminal (on standard error, redrawn at most five times a second; a line per tenth of each pass when
-/// standard error is a file, once the run has taken more than five seconds), and on Ctrl-C (SIGINT) or
+/// terminal (on standard error, redrawn at most five times a second; a line every five seconds when
+/// standard error is a file or pipe), and on Ctrl-C (SIGINT) or
 /// SIGTERM one sentence saying where it stopped and that nothing was written — the output is written
 /// only after the restoration, atomically.
 final class IterationReporter: @unchecked Sendable {
@@ -17,7 +17,6 @@ final class IterationReporter: @unchecked Sendable {
     private let bar = ProgressBar()
     private var done = 0, total = 0, pass = 0
     private var lastDrawn = Date.distantPast
-    private var lastTenth = 0
     private var drewLine = false
     private var sources: [DispatchSourceSignal] = []
 
@@ -36,7 +35,7 @@ final class IterationReporter: @unchecked Sendable {
             if drewLine && terminal { ProgressBar.write("\n") }
             lock.unlock()
         }
-        return try IterationProgress.$observer.withValue({ [self] done, total in observe(done, total) }, operation: body)
+        return try IterationProgress.observing({ [self] done, total in observe(done, total) }, body)
     }
 
     private func observe(_ done: Int, _ total: Int) {
@@ -45,7 +44,6 @@ final class IterationReporter: @unchecked Sendable {
         if done == 1 || total != self.total {
             pass += 1
             bar.restart()
-            lastTenth = 0
         }
         self.done = done
         self.total = total
@@ -57,9 +55,9 @@ final class IterationReporter: @unchecked Sendable {
             drewLine = true
             ProgressBar.write("\r" + bar.line(done, of: total, detail: "\(passLabel)\(method) iterations"))
         } else {
-            let tenth = done * 10 / max(total, 1)
-            guard tenth > lastTenth, now.timeIntervalSince(started) > 5 else { return }
-            lastTenth = tenth
+            // A log gets a line every 5 s, so a long run shows it is alive whatever its speed.
+            guard now.timeIntervalSince(lastDrawn) >= 5, now.timeIntervalSince(started) >= 5 else { return }
+            lastDrawn = now
             ProgressBar.write(bar.line(done, of: total, detail: "\(passLabel)\(method) iterations") + "\n")
         }
     }

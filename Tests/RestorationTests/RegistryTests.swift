@@ -11,7 +11,8 @@ struct RegistryTests {
     @Test("built-in methods in report order: the input, classical, learned; names are unique and well formed")
     func order() throws {
         let names = MethodRegistry.names
-        #expect(Array(names.prefix(8)) == ["blurred", "wiener", "tikhonov", "rl", "rl-damped", "rl-tv", "rl-accel", "landweber"])
+        #expect(Array(names.prefix(11)) == ["blurred", "wiener", "wiener-spectral", "tikhonov", "rl", "rl-damped", "rl-tv", "rl-accel", "landweber",
+                                             "hyper-laplacian", "tv-admm"])
         #expect(Set(names).count == names.count)
         for n in ["autoencoder", "unet", "resnet"] { #expect(MethodRegistry.learnedNames.contains(n)) }
         let families = MethodRegistry.entries.map(\.family)

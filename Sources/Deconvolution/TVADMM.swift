@@ -86,34 +86,44 @@ func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) 
             }
             // q = Dᵀ(z − u); the x-step with weight ρ/λ.
             let zxp = zx.pointer, zyp = zy.pointer, uxp = ux.pointer, uyp = uy.pointer, qp = q.pointer
-            for i in 0 ..< n { solution.pointer[i] = zxp[i] - uxp[i]; qp[i] = zyp[i] - uyp[i] }
+            let ap = solution.pointer
+            parallelRanges(n) { range in for i in range { ap[i] = zxp[i] - uxp[i]; qp[i] = zyp[i] - uyp[i] } }
             adjointDifferences(solution.pointer, qp, h, w, into: qp)
             step.solve(observation: y, prior: q, weight: Float(rho / lambda), into: solution)
             x.pixels.withUnsafeMutableBufferPointer { (($0.baseAddress! + c * n)).update(from: solution.pointer, count: n) }
             // z- and u-steps, with the residuals of Boyd et al. §3.3.
             let sp = solution.pointer
-            var primal = 0.0, dual = 0.0, gradientNorm = 0.0, zNorm = 0.0, uNorm = 0.0
             let threshold = Float(1 / rho)
-            for r in 0 ..< h {
-                let row = sp + r * w, down = sp + ((r + 1) % h) * w
-                for col in 0 ..< w {
-                    let i = r * w + col
-                    let gx = row[(col + 1) % w] - row[col], gy = down[col] - row[col]
-                    let vx = gx + uxp[i], vy = gy + uyp[i]
-                    let norm = (vx * vx + vy * vy).squareRoot()
-                    let scale = norm > threshold ? 1 - threshold / norm : 0
-                    let nzx = scale * vx, nzy = scale * vy
-                    let dzx = nzx - zxp[i], dzy = nzy - zyp[i]
-                    dual += Double(dzx * dzx + dzy * dzy)
-                    zxp[i] = nzx; zyp[i] = nzy
-                    let rx = gx - nzx, ry = gy - nzy
-                    uxp[i] += rx; uyp[i] += ry
-                    primal += Double(rx * rx + ry * ry)
-                    gradientNorm += Double(gx * gx + gy * gy)
-                    zNorm += Double(nzx * nzx + nzy * nzy)
-                    uNorm += Double(uxp[i] * uxp[i] + uyp[i] * uyp[i])
+            // Row blocks on the worker threads; each block's five sums are added in block order (deterministic).
+            let lock = NSLock()
+            var partial: [Int: [Double]] = [:]
+            parallelRanges(h, minimumChunk: max(1, (1 << 15) / w)) { rows in
+                var sums = [Double](repeating: 0, count: 5)   // primal, dual, ‖∇x‖², ‖z‖², ‖u‖²
+                for r in rows {
+                    let row = sp + r * w, down = sp + ((r + 1) % h) * w
+                    for col in 0 ..< w {
+                        let i = r * w + col
+                        let gx = row[(col + 1) % w] - row[col], gy = down[col] - row[col]
+                        let vx = gx + uxp[i], vy = gy + uyp[i]
+                        let norm = (vx * vx + vy * vy).squareRoot()
+                        let scale = norm > threshold ? 1 - threshold / norm : 0
+                        let nzx = scale * vx, nzy = scale * vy
+                        let dzx = nzx - zxp[i], dzy = nzy - zyp[i]
+                        sums[1] += Double(dzx * dzx + dzy * dzy)
+                        zxp[i] = nzx; zyp[i] = nzy
+                        let rx = gx - nzx, ry = gy - nzy
+                        uxp[i] += rx; uyp[i] += ry
+                        sums[0] += Double(rx * rx + ry * ry)
+                        sums[2] += Double(gx * gx + gy * gy)
+                        sums[3] += Double(nzx * nzx + nzy * nzy)
+                        sums[4] += Double(uxp[i] * uxp[i] + uyp[i] * uyp[i])
+                    }
                 }
+                lock.lock(); partial[rows.lowerBound] = sums; lock.unlock()
             }
+            var totals = [Double](repeating: 0, count: 5)
+            for key in partial.keys.sorted() { for j in 0 ..< 5 { totals[j] += partial[key]![j] } }
+            let (primal, dual, gradientNorm, zNorm, uNorm) = (totals[0], totals[1], totals[2], totals[3], totals[4])
             // ‖ρ Dᵀ(z − z_prev)‖ ≤ ρ √8 ‖z − z_prev‖: the dual residual, bounded.
             let primalResidual = primal.squareRoot(), dualResidual = rho * 8.0.squareRoot() * dual.squareRoot()
             let scaleOfPrimal = max(gradientNorm, zNorm).squareRoot(), scaleOfDual = rho * 8.0.squareRoot() * uNorm.squareRoot()

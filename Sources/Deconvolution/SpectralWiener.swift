@@ -70,12 +70,14 @@ func fitSpectralPrior(_ spectrum: ComplexBuffer, otf: ComplexBuffer, height h: I
     let low = log(2.0 / Double(min(h, w))), high = log(0.5)
     var bins = [[Double]](repeating: [], count: binCount)
     let s = spectrum.floats, o = otf.floats
-    // Above |f| = 1/16 the bins hold thousands of frequencies: every 4th column is plenty for their medians
-    // (and a quarter of the logarithms).
+    // On large grids the bins above |f| = 1/32 hold thousands of frequencies: every `stride`-th row and
+    // column (4 on a 1200² grid, 1 below 600²) is plenty for their medians, and saves logarithms and sorting.
+    let stride = max(1, min(h, w) / 300)
     for r in 0 ..< h {
+        let sparseRow = r % stride != 0
         for c in 0 ..< cw {
             let f = radialFrequency(r, c, h, w)
-            if f > 1.0 / 16, c % 4 != 0 { continue }
+            if f > 1.0 / 32, sparseRow || c % stride != 0 { continue }
             guard f > 0 else { continue }
             let position = (log(f) - low) / (high - low)
             guard position >= 0, position < 1 else { continue }
@@ -114,15 +116,16 @@ func fitSpectralPrior(_ spectrum: ComplexBuffer, otf: ComplexBuffer, height h: I
 func applySpectralFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, height h: Int, width w: Int, prior: SpectralPrior,
                          noisePower: Double, scale factor: Float) {
     let s = spectrum.floats, o = otf.floats, cw = w / 2 + 1
-    let ratio = noisePower / prior.amplitude, alpha = prior.exponent
-    let columnTerms = (0 ..< cw).map { Double($0) / Double(w) }
+    // In Float: log2 of the ratio folded into one exp2 per frequency, |f|² from one term per row and column.
+    let logRatio = Float(log2(noisePower / prior.amplitude)), halfAlpha = Float(prior.exponent / 2)
+    let columnTerms = (0 ..< cw).map { Float($0) / Float(w) }
     parallelRanges(h, minimumChunk: max(1, (1 << 14) / cw)) { range in
         for r in range {
-            let fu = Double(min(r, h - r)) / Double(h)
+            let fu = Float(min(r, h - r)) / Float(h)
             for c in 0 ..< cw {
                 let k = r * cw + c, fv = columnTerms[c]
                 let f2 = fu * fu + fv * fv
-                let nsr = f2 > 0 ? Float(ratio * pow(f2, alpha / 2)) : 0
+                let nsr: Float = f2 > 0 ? exp2(logRatio + halfAlpha * log2(f2)) : 0
                 let hr = o[2 * k], hi = o[2 * k + 1]
                 let denominator = hr * hr + hi * hi + nsr
                 let g: Float = denominator > 1e-20 ? factor / denominator : 0

@@ -50,7 +50,7 @@ public func wienerSpectralWithPriors(_ blurred: Image, psf: PSF, scale: Double =
                                 noisePower: noisePower * scale, scale: 1 / Float(domain.count))
         } else {
             applyFilter(spectrum, otf: blur.otf, regularizer: .identity, width: domain.width,
-                        weight: Float(defaultNoiseToSignal(plane.image())), scale: 1 / Float(domain.count))
+                        weight: Float(defaultNoiseToSignal(noiseSigma: sigma)), scale: 1 / Float(domain.count))
         }
         blur.fft.inverseUnnormalized(destroying: spectrum, y)
         return y

@@ -71,7 +71,7 @@ func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) 
     let zx = RealBuffer(count: n), zy = RealBuffer(count: n), ux = RealBuffer(count: n), uy = RealBuffer(count: n)
     for c in 0 ..< blurred.channels {
         x.pixels.withUnsafeBufferPointer { solution.pointer.update(from: $0.baseAddress! + c * n, count: n) }
-        if grid == nil { y.pointer.update(from: solution.pointer, count: n) }
+        if grid == nil { y.pointer.update(from: solution.pointer, count: n) }   // circular: the observation itself
         // Start from z = ∇x, u = 0.
         forwardDifferences(solution.pointer, h, w, zx.pointer, zy.pointer)
         ux.pointer.initialize(repeating: 0, count: n)
@@ -80,16 +80,13 @@ func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) 
         var done = options.iterations
         for k in 0 ..< options.iterations {
             IterationProgress.report(k + 1, of: options.iterations)
-            if let grid {
-                let adjusted = grid.boundaryAdjusted(blurred, channel: c, estimate: x, blur: blur)
-                y.pointer.update(from: adjusted.pointer, count: n)
-            }
+            let observation = grid?.boundaryAdjusted(blurred, channel: c, estimate: x, blur: blur) ?? y
             // q = Dᵀ(z − u); the x-step with weight ρ/λ.
             let zxp = zx.pointer, zyp = zy.pointer, uxp = ux.pointer, uyp = uy.pointer, qp = q.pointer
             let ap = solution.pointer
             parallelRanges(n) { range in for i in range { ap[i] = zxp[i] - uxp[i]; qp[i] = zyp[i] - uyp[i] } }
             adjointDifferences(solution.pointer, qp, h, w, into: qp)
-            step.solve(observation: y, prior: q, weight: Float(rho / lambda), into: solution)
+            step.solve(observation: observation, prior: q, weight: Float(rho / lambda), into: solution)
             x.pixels.withUnsafeMutableBufferPointer { (($0.baseAddress! + c * n)).update(from: solution.pointer, count: n) }
             // z- and u-steps, with the residuals of Boyd et al. §3.3.
             let sp = solution.pointer

@@ -130,5 +130,10 @@ func applyFilter(_ spectrum: ComplexBuffer, otf: ComplexBuffer, regularizer: Reg
 /// σ = 0.03 — close to σ + 0.01 (the 0.01 absorbs quantisation and border model error). It is a
 /// calibrated default, not an estimator; pass `noiseToSignal` to choose.
 public func defaultNoiseToSignal(_ image: Image) -> Double {
-    estimateNoiseSigma(image) + 0.01
+    defaultNoiseToSignal(noiseSigma: estimateNoiseSigma(image))
+}
+
+/// The same rule for a noise level already estimated.
+public func defaultNoiseToSignal(noiseSigma: Double) -> Double {
+    noiseSigma + 0.01
 }

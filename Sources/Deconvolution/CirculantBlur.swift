@@ -29,6 +29,20 @@ final class CirculantBlur {
         fft.inverseUnnormalized(destroying: spectrum, out)
     }
 
+    /// `out = H x` from `x`'s spectrum already divided by H·W (as `GradientPriorStep.solve` keeps it): one
+    /// inverse FFT instead of a forward and an inverse. `scaledSpectrum` is left unchanged.
+    func apply(scaledSpectrum: ComplexBuffer, into out: RealBuffer) {
+        let a = scaledSpectrum.floats, b = otf.floats, p = spectrum.floats
+        parallelRanges(otf.count) { range in
+            for k in range {
+                let ar = a[2 &* k], ai = a[2 &* k &+ 1], br = b[2 &* k], bi = b[2 &* k &+ 1]
+                p[2 &* k] = ar * br - ai * bi
+                p[2 &* k &+ 1] = ar * bi + ai * br
+            }
+        }
+        fft.inverseUnnormalized(destroying: spectrum, out)
+    }
+
     /// |H|² for every frequency of the half spectrum.
     func powerSpectrum() -> [Float] {
         (0 ..< otf.count).map { k in otf.floats[2 * k] * otf.floats[2 * k] + otf.floats[2 * k + 1] * otf.floats[2 * k + 1] }

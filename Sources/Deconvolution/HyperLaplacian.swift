@@ -152,11 +152,15 @@ struct GradientPriorStep {
     let height: Int, width: Int
     let power: [Float]
     let gradientPower: [Float]
+    /// Scratch spectra of the x-step, allocated once per solve.
+    private let observationSpectrum: ComplexBuffer, priorSpectrum: ComplexBuffer
 
     init(blur: CirculantBlur, height: Int, width: Int) {
         self.blur = blur
         self.height = height
         self.width = width
+        observationSpectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
+        priorSpectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
         power = blur.powerSpectrum()
         let half = width / 2 + 1
         var g = [Float](repeating: 0, count: height * half)
@@ -193,19 +197,25 @@ struct GradientPriorStep {
     }
 
     /// The x-step for a given prior term q = Dₓᵀwₓ + Dᵧᵀwᵧ: writes (Hᴴ Y + ρ Q) / (|H|² + ρ |D|²), back in
-    /// the image domain, into `out` (which may be `q` itself).
-    func solve(observation y: RealBuffer, prior: RealBuffer, weight rho: Float, into out: RealBuffer) {
+    /// the image domain, into `out` (which may be `q` itself). With `spectrum`, the result's spectrum divided
+    /// by H·W is kept there too, so the next re-blur needs no forward FFT (`CirculantBlur.apply(scaledSpectrum:)`).
+    func solve(observation y: RealBuffer, prior: RealBuffer, weight rho: Float, into out: RealBuffer, spectrum: ComplexBuffer? = nil) {
         let fft = blur.fft, count = fft.spectrumCount
-        let Y = ComplexBuffer(count: count, zeroed: false), P = ComplexBuffer(count: count, zeroed: false)
+        let Y = observationSpectrum
         fft.forward(y, Y)
-        fft.forward(prior, P)
-        let otf = blur.otf.floats, yf = Y.floats, pf = P.floats
-        for k in 0 ..< count {
-            let hr = otf[2 * k], hi = otf[2 * k + 1], yr = yf[2 * k], yi = yf[2 * k + 1]
-            let d = 1 / (power[k] + rho * gradientPower[k])
-            yf[2 * k] = (hr * yr + hi * yi + rho * pf[2 * k]) * d
-            yf[2 * k + 1] = (hr * yi - hi * yr + rho * pf[2 * k + 1]) * d
-        }
-        fft.inverse(destroying: Y, out)
+        fft.forward(prior, priorSpectrum)
+        let otf = blur.otf.floats, yf = Y.floats, pf = priorSpectrum.floats, scale = 1 / Float(fft.realCount)
+        power.withUnsafeBufferPointer { power in gradientPower.withUnsafeBufferPointer { gradientPower in
+            parallelRanges(count) { range in
+                for k in range {
+                    let hr = otf[2 &* k], hi = otf[2 &* k &+ 1], yr = yf[2 &* k], yi = yf[2 &* k &+ 1]
+                    let d = scale / (power[k] + rho * gradientPower[k])
+                    yf[2 &* k] = (hr * yr + hi * yi + rho * pf[2 &* k]) * d
+                    yf[2 &* k &+ 1] = (hr * yi - hi * yr + rho * pf[2 &* k &+ 1]) * d
+                }
+            }
+        } }
+        spectrum?.floats.update(from: yf, count: 2 * count)
+        fft.inverseUnnormalized(destroying: Y, out)
     }
 }

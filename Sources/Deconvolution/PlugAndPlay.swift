@@ -135,13 +135,19 @@ struct BoundaryGrid {
             buffer.pointer.update(from: e.baseAddress! + c * height * width, count: height * width)
         }
         blur.apply(buffer, into: buffer)
+        insertObservation(observed, channel: c, into: buffer)
+        return buffer
+    }
+
+    /// Overwrites the observed part of a grid-sized buffer (a re-blurred estimate) with channel `c` of the
+    /// observation: the boundary-adjusted observation, in place.
+    func insertObservation(_ observed: Image, channel c: Int, into buffer: RealBuffer) {
         observed.pixels.withUnsafeBufferPointer { o in
             let plane = o.baseAddress! + c * observed.planeSize
             for y in 0 ..< imageHeight {
                 (buffer.pointer + (top + y) * width + left).update(from: plane + y * imageWidth, count: imageWidth)
             }
         }
-        return buffer
     }
 
     /// The image's part of a grid-sized image.

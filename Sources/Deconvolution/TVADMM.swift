@@ -67,77 +67,76 @@ func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) 
     let step = GradientPriorStep(blur: blur, height: h, width: w)
     var x = grid?.mirrorPadded(blurred) ?? blurred
     var counts: [Int] = []
-    let y = RealBuffer(count: n), q = RealBuffer(count: n), solution = RealBuffer(count: n)
+    let observation = RealBuffer(count: n), q = RealBuffer(count: n), solution = RealBuffer(count: n)
     let zx = RealBuffer(count: n), zy = RealBuffer(count: n), ux = RealBuffer(count: n), uy = RealBuffer(count: n)
+    // The last x-step's spectrum (divided by H·W): re-blurring the estimate for the border refill then
+    // costs one inverse FFT — four FFTs per iteration instead of five.
+    let spectrum = ComplexBuffer(count: blur.fft.spectrumCount, zeroed: false)
     for c in 0 ..< blurred.channels {
         x.pixels.withUnsafeBufferPointer { solution.pointer.update(from: $0.baseAddress! + c * n, count: n) }
-        if grid == nil { y.pointer.update(from: solution.pointer, count: n) }   // circular: the observation itself
+        if grid == nil {
+            observation.pointer.update(from: solution.pointer, count: n)   // circular: the observation itself
+        } else {
+            blur.fft.forward(solution, spectrum)
+            let p = spectrum.floats, scale = 1 / Float(n)
+            parallelRanges(2 * spectrum.count) { range in for i in range { p[i] *= scale } }
+        }
         // Start from z = ∇x, u = 0.
         forwardDifferences(solution.pointer, h, w, zx.pointer, zy.pointer)
         ux.pointer.initialize(repeating: 0, count: n)
         uy.pointer.initialize(repeating: 0, count: n)
         var rho = options.rhoFraction * lambda
         var done = options.iterations
+        let zxp = zx.pointer, zyp = zy.pointer, uxp = ux.pointer, uyp = uy.pointer, qp = q.pointer, sp = solution.pointer
         for k in 0 ..< options.iterations {
             IterationProgress.report(k + 1, of: options.iterations)
-            let observation = grid?.boundaryAdjusted(blurred, channel: c, estimate: x, blur: blur) ?? y
+            if let grid {
+                blur.apply(scaledSpectrum: spectrum, into: observation)
+                grid.insertObservation(blurred, channel: c, into: observation)
+            }
             // q = Dᵀ(z − u); the x-step with weight ρ/λ.
-            let zxp = zx.pointer, zyp = zy.pointer, uxp = ux.pointer, uyp = uy.pointer, qp = q.pointer
-            let ap = solution.pointer
-            parallelRanges(n) { range in for i in range { ap[i] = zxp[i] - uxp[i]; qp[i] = zyp[i] - uyp[i] } }
-            adjointDifferences(solution.pointer, qp, h, w, into: qp)
-            step.solve(observation: observation, prior: q, weight: Float(rho / lambda), into: solution)
-            x.pixels.withUnsafeMutableBufferPointer { (($0.baseAddress! + c * n)).update(from: solution.pointer, count: n) }
-            // z- and u-steps, with the residuals of Boyd et al. §3.3.
-            let sp = solution.pointer
+            parallelRanges(h, minimumChunk: max(1, (1 << 16) / w)) { rows in
+                for r in rows { adjointDifferencesRow(r, h, w, zxp, uxp, zyp, uyp, into: qp) }
+            }
+            step.solve(observation: observation, prior: q, weight: Float(rho / lambda), into: solution, spectrum: grid == nil ? nil : spectrum)
+            // z- and u-steps. The residuals of Boyd et al. §3.3 (for the stopping test and ρ's balancing) are
+            // measured every 5th iteration and at the last: the other passes are plain element-wise loops.
             let threshold = Float(1 / rho)
+            let measure = k % 5 == 4 || k == options.iterations - 1
             // Row blocks on the worker threads; each block's five sums are added in block order (deterministic).
             let lock = NSLock()
             var partial: [Int: [Double]] = [:]
             parallelRanges(h, minimumChunk: max(1, (1 << 15) / w)) { rows in
                 var sums = [Double](repeating: 0, count: 5)   // primal, dual, ‖∇x‖², ‖z‖², ‖u‖²
                 for r in rows {
-                    let row = sp + r * w, down = sp + ((r + 1) % h) * w
-                    for col in 0 ..< w {
-                        let i = r * w + col
-                        let gx = row[(col + 1) % w] - row[col], gy = down[col] - row[col]
-                        let vx = gx + uxp[i], vy = gy + uyp[i]
-                        let norm = (vx * vx + vy * vy).squareRoot()
-                        let scale = norm > threshold ? 1 - threshold / norm : 0
-                        let nzx = scale * vx, nzy = scale * vy
-                        let dzx = nzx - zxp[i], dzy = nzy - zyp[i]
-                        sums[1] += Double(dzx * dzx + dzy * dzy)
-                        zxp[i] = nzx; zyp[i] = nzy
-                        let rx = gx - nzx, ry = gy - nzy
-                        uxp[i] += rx; uyp[i] += ry
-                        sums[0] += Double(rx * rx + ry * ry)
-                        sums[2] += Double(gx * gx + gy * gy)
-                        sums[3] += Double(nzx * nzx + nzy * nzy)
-                        sums[4] += Double(uxp[i] * uxp[i] + uyp[i] * uyp[i])
+                    if measure {
+                        shrinkRowMeasured(r, h, w, sp, threshold, zxp, zyp, uxp, uyp, sums: &sums)
+                    } else {
+                        shrinkRow(r, h, w, sp, threshold, zxp, zyp, uxp, uyp)
                     }
                 }
-                lock.lock(); partial[rows.lowerBound] = sums; lock.unlock()
+                if measure { lock.lock(); partial[rows.lowerBound] = sums; lock.unlock() }
             }
+            guard measure else { continue }
             var totals = [Double](repeating: 0, count: 5)
             for key in partial.keys.sorted() { for j in 0 ..< 5 { totals[j] += partial[key]![j] } }
             let (primal, dual, gradientNorm, zNorm, uNorm) = (totals[0], totals[1], totals[2], totals[3], totals[4])
             // ‖ρ Dᵀ(z − z_prev)‖ ≤ ρ √8 ‖z − z_prev‖: the dual residual, bounded.
             let primalResidual = primal.squareRoot(), dualResidual = rho * 8.0.squareRoot() * dual.squareRoot()
             let scaleOfPrimal = max(gradientNorm, zNorm).squareRoot(), scaleOfDual = rho * 8.0.squareRoot() * uNorm.squareRoot()
-            if k > 0, primalResidual <= options.tolerance * max(scaleOfPrimal, 1e-12), dualResidual <= options.tolerance * max(scaleOfDual, 1e-12) {
+            if primalResidual <= options.tolerance * max(scaleOfPrimal, 1e-12), dualResidual <= options.tolerance * max(scaleOfDual, 1e-12) {
                 done = k + 1
                 break
             }
-            if k % 5 == 4 {
-                // Residual balancing: ρ up when the constraint lags, down when the dual does; u is scaled by 1/ρ.
-                let factor: Double = primalResidual > 10 * dualResidual ? 2 : dualResidual > 10 * primalResidual ? 0.5 : 1
-                if factor != 1 {
-                    rho *= factor
-                    let inverse = Float(1 / factor)
-                    for i in 0 ..< n { uxp[i] *= inverse; uyp[i] *= inverse }
-                }
+            // Residual balancing: ρ up when the constraint lags, down when the dual does; u is scaled by 1/ρ.
+            let factor: Double = primalResidual > 10 * dualResidual ? 2 : dualResidual > 10 * primalResidual ? 0.5 : 1
+            if factor != 1 {
+                rho *= factor
+                let inverse = Float(1 / factor)
+                parallelRanges(n) { range in for i in range { uxp[i] *= inverse; uyp[i] *= inverse } }
             }
         }
+        x.pixels.withUnsafeMutableBufferPointer { (($0.baseAddress! + c * n)).update(from: solution.pointer, count: n) }
         counts.append(done)
     }
     return (grid?.crop(x) ?? x, counts)
@@ -154,18 +153,59 @@ func forwardDifferences(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ gx: Uns
     }
 }
 
-/// Dₓᵀa + Dᵧᵀb for circular forward differences: (Dᵀa)(i) = a(i − 1) − a(i). `out` may alias `b`
-/// but not `a`.
-func adjointDifferences(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ h: Int, _ w: Int, into out: UnsafeMutablePointer<Float>) {
-    let n = h * w
-    let result = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    defer { result.deallocate() }
-    for r in 0 ..< h {
-        let up = ((r + h - 1) % h) * w
-        for c in 0 ..< w {
-            let i = r * w + c
-            result[i] = a[r * w + (c + w - 1) % w] - a[i] + b[up + c] - b[i]
-        }
+/// Row `r` of q = Dₓᵀ(zₓ − uₓ) + Dᵧᵀ(zᵧ − uᵧ) for circular forward differences, (Dᵀa)(i) = a(i − 1) − a(i);
+/// the first column apart, so the rest is one branch-free loop.
+@inline(__always)
+private func adjointDifferencesRow(_ r: Int, _ h: Int, _ w: Int, _ zx: UnsafeMutablePointer<Float>, _ ux: UnsafeMutablePointer<Float>,
+                                   _ zy: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>) {
+    let row = r &* w, above = ((r + h - 1) % h) &* w
+    q[row] = (zx[row &+ w &- 1] - ux[row &+ w &- 1]) - (zx[row] - ux[row]) + (zy[above] - uy[above]) - (zy[row] - uy[row])
+    for col in 1 ..< max(w, 1) {
+        let i = row &+ col, a = above &+ col
+        q[i] = (zx[i &- 1] - ux[i &- 1]) - (zx[i] - ux[i]) + (zy[a] - uy[a]) - (zy[i] - uy[i])
     }
-    out.update(from: result, count: n)
+}
+
+/// The z- and u-steps of row `r`: z ← shrink(∇x + u, 1/ρ) (v · max(0, 1 − 1/(ρ‖v‖))), u ← u + ∇x − z.
+@inline(__always)
+private func shrinkRow(_ r: Int, _ h: Int, _ w: Int, _ x: UnsafeMutablePointer<Float>, _ threshold: Float,
+                       _ zx: UnsafeMutablePointer<Float>, _ zy: UnsafeMutablePointer<Float>,
+                       _ ux: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>) {
+    let row = x + r &* w, down = x + ((r + 1) % h) &* w, base = r &* w
+    @inline(__always) func update(_ col: Int, _ gx: Float) {
+        let i = base &+ col, gy = down[col] - row[col]
+        let vx = gx + ux[i], vy = gy + uy[i]
+        let norm = (vx * vx + vy * vy).squareRoot()
+        let scale = norm > threshold ? 1 - threshold / norm : 0
+        let nzx = scale * vx, nzy = scale * vy
+        zx[i] = nzx; zy[i] = nzy
+        ux[i] = vx - nzx; uy[i] = vy - nzy
+    }
+    for col in 0 ..< w &- 1 { update(col, row[col &+ 1] - row[col]) }
+    update(w &- 1, row[0] - row[w &- 1])
+}
+
+/// `shrinkRow` that also adds the row's ‖∇x − z‖², ‖z − z_prev‖², ‖∇x‖², ‖z‖² and ‖u‖² to `sums`.
+private func shrinkRowMeasured(_ r: Int, _ h: Int, _ w: Int, _ x: UnsafeMutablePointer<Float>, _ threshold: Float,
+                               _ zx: UnsafeMutablePointer<Float>, _ zy: UnsafeMutablePointer<Float>,
+                               _ ux: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>, sums: inout [Double]) {
+    let row = x + r &* w, down = x + ((r + 1) % h) &* w
+    for col in 0 ..< w {
+        let i = r &* w &+ col
+        let gx = row[col == w &- 1 ? 0 : col &+ 1] - row[col], gy = down[col] - row[col]
+        let vx = gx + ux[i], vy = gy + uy[i]
+        let norm = (vx * vx + vy * vy).squareRoot()
+        let scale = norm > threshold ? 1 - threshold / norm : 0
+        let nzx = scale * vx, nzy = scale * vy
+        let dzx = nzx - zx[i], dzy = nzy - zy[i]
+        sums[1] += Double(dzx * dzx + dzy * dzy)
+        zx[i] = nzx; zy[i] = nzy
+        let rx = gx - nzx, ry = gy - nzy
+        let nux = ux[i] + rx, nuy = uy[i] + ry
+        ux[i] = nux; uy[i] = nuy
+        sums[0] += Double(rx * rx + ry * ry)
+        sums[2] += Double(gx * gx + gy * gy)
+        sums[3] += Double(nzx * nzx + nzy * nzy)
+        sums[4] += Double(nux * nux + nuy * nuy)
+    }
 }

@@ -12,7 +12,7 @@ import Tensors
 ///     h      = ReLU(conv3×3(h → F))                                  × (L − 2)
 ///     n̂      = pixel_shuffle_2(conv3×3(h → 4C))                      the predicted noise
 ///     x̂      = y − n̂                                                (not clipped)
-///     defaults C = 3, F = 64, L = 10: 377,804 parameters
+///     defaults C = 3, F = 64, L = 10: 309,900 parameters
 ///
 /// Working at half resolution (the 2×2 unshuffle) makes a pass ≈ 4× cheaper than DnCNN's
 /// full-resolution layers at the same receptive field, which matters inside an 8-iteration

@@ -8,7 +8,7 @@ public struct TVADMMOptions: Sendable, Equatable {
     /// Data weight λ; nil: `kappa / σ̂²` with σ̂ the robust noise estimate (at least 1/255).
     public var lambda: Double? = nil
     /// κ of the automatic λ = κ / σ̂²: 0.1, the best of 0.1, 0.2, 0.4 on 36 training-split cases
-    /// (`scripts/calibrate/tv_admm_kappa.sh`: 31.33 dB against 30.55 at the hyper-Laplacian rule's 0.2
+    /// (`scripts/calibrate/tv_admm_kappa.py`: 31.33 dB against 30.55 at the hyper-Laplacian rule's 0.2
     /// and 28.33 at 0.4; a first pass with fixed λ = κ·10⁴ over 0.01–0.2 also peaked at 0.1).
     public var kappa = 0.1
     /// Most ADMM iterations (per channel); the loop stops earlier when both residuals are below `tolerance`.

@@ -42,6 +42,10 @@ public enum RichardsonLucyStart: Sendable, Equatable {
 ///   - variant: plain, damped, TV-regularised or accelerated.
 ///   - start: observed image (default) or a constant.
 ///   - stopTolerance: stop early once `‖x_{k+1} − x_k‖ / ‖x_k‖` falls below it (nil: never).
+///   - discrepancy: the discrepancy principle (Morozov): stop before the first update whose estimate already
+///     explains the data to this residual, `RMS(y − h ∗ x) ≤ discrepancy` on the image's interior (a band
+///     of the PSF's size at the edges left out, where the border model cannot fit valid-blur data);
+///     typically τ·σ̂. Not for the accelerated variant (its extrapolated points are not estimates).
 ///   - border: border handling (default reflect); `.zero` with `start: .constant(0.5)` is
 ///     scikit-image's `richardson_lucy(image, psf, num_iter, clip=False)` exactly.
 /// - Returns: the restored image (not clipped).
@@ -54,9 +58,12 @@ public enum RichardsonLucyStart: Sendable, Equatable {
 /// regularization for 3D confocal microscope deconvolution", Microsc. Res. Tech. 69, 2006.
 /// [5] R. L. White, "Image restoration using the damped Richardson–Lucy method", 1994 (DAMPAR).
 public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, variant: RichardsonLucyVariant = .plain,
-                           start: RichardsonLucyStart = .observed, stopTolerance: Double? = nil,
+                           start: RichardsonLucyStart = .observed, stopTolerance: Double? = nil, discrepancy: Double? = nil,
                            border: BorderHandling = .reflect) throws -> Image {
     try checkIterations(iterations)
+    if let d = discrepancy, !(d > 0 && d.isFinite) {
+        throw DeconvolutionError.invalidParameter(name: "discrepancy", value: d, expected: "a finite number > 0")
+    }
     switch variant {
     case let .damped(t) where !(t > 0 && t.isFinite):
         throw DeconvolutionError.invalidParameter(name: "damping threshold", value: t, expected: "a finite number > 0")
@@ -69,7 +76,8 @@ public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, var
     }
     return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
         let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
-        try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance)
+        try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance,
+                       discrepancy: variant == .accelerated ? nil : discrepancy, margin: max(psf.height, psf.width))
         return solver.x
     }
 }
@@ -107,6 +115,27 @@ final class RLSolver {
     /// almost nothing there makes the iteration diverge).
     func backProjectedRatio(of u: RealBuffer, variant: RichardsonLucyVariant, floor: Float = 1e-12) {
         blur.apply(u, into: estimate)
+        backProjectRatio(variant: variant, floor: floor)
+    }
+
+    /// RMS of `y − estimate` (after `blur.apply(x, into: estimate)`) over the image less `margin` on every
+    /// side (the whole image when it is too small for that).
+    func interiorResidualRMS(margin: Int) -> Double {
+        let m = 2 * margin < min(domain.imageHeight, domain.imageWidth) ? margin : 0
+        let rows = domain.imageHeight - 2 * m, cols = domain.imageWidth - 2 * m
+        let yp = y.pointer, e = estimate.pointer, w = domain.width
+        var sum = 0.0
+        for r in 0 ..< rows {
+            let start = (domain.top + m + r) * w + domain.left + m
+            var rowSum: Float = 0
+            for c in 0 ..< cols { let d = yp[start + c] - e[start + c]; rowSum += d * d }
+            sum += Double(rowSum)
+        }
+        return (sum / Double(max(rows * cols, 1))).squareRoot()
+    }
+
+    /// The second half of `backProjectedRatio`: `estimate` holds Hu; turns it into the ratio and back-projects.
+    func backProjectRatio(variant: RichardsonLucyVariant, floor: Float = 1e-12) {
         let yp = y.pointer, e = estimate.pointer
         if case let .damped(threshold) = variant {
             let half = Float(threshold * threshold / 2), gm: Float = 10
@@ -128,7 +157,7 @@ final class RLSolver {
         blur.apply(estimate, into: correction, adjoint: true)
     }
 
-    func run(iterations: Int, variant: RichardsonLucyVariant, stopTolerance: Double?) throws {
+    func run(iterations: Int, variant: RichardsonLucyVariant, stopTolerance: Double?, discrepancy: Double? = nil, margin: Int = 0) throws {
         let xp = x.pointer, c = correction.pointer
         let previous = RealBuffer(count: n, zeroed: false)   // x_k before this iteration's update
         let accelerated = variant == .accelerated
@@ -157,7 +186,9 @@ final class RLSolver {
                 alpha = k >= 1 && den > 0 ? Float(min(max(num / den, 0), 1)) : 0
             } else {
                 if stopTolerance != nil { previous.pointer.update(from: xp, count: n) }
-                backProjectedRatio(of: x, variant: variant)
+                blur.apply(x, into: estimate)
+                if let discrepancy, interiorResidualRMS(margin: margin) <= discrepancy { return }
+                backProjectRatio(variant: variant)
                 if case let .totalVariation(weight) = variant, let divisor {
                     totalVariationDivisor(weight: Float(weight), into: divisor)
                     let d = divisor.pointer

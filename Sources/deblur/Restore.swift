@@ -55,7 +55,7 @@ struct Restore: ParsableCommand {
     @Option(help: "Regularisation weight λ for tikhonov (default: generalised cross-validation).")
     var lambda: Double?
 
-    @Option(help: "Iterations for the iterative methods (default 30; rl-accel 10; landweber 100).")
+    @Option(help: "Iterations for the iterative methods (default: rl round(0.18/σ̂) within 5…50; rl-accel 10; landweber 100; others 30).")
     var iterations: Int?
 
     @Option(help: "Border handling: reflect, taper, none or zero.")

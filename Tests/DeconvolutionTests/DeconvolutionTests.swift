@@ -80,6 +80,50 @@ struct PropertyTests {
         #expect(lw.pixels.allSatisfy { $0 >= 0 })
     }
 
+    @Test("RL from any flat start follows the same iterates (the first is Hᵀy), unlike the observed start",
+          arguments: [BorderHandling.reflect, .none])
+    func flatStartLevelDoesNotMatter(border: BorderHandling) throws {
+        let x = randomImage(27, 33, seed: 5)
+        let psf = try PSF.parse("motion:7,20")
+        let y = try convolve(x, kernel: psf.weights, boundary: .periodic)
+        let half = try richardsonLucy(y, psf: psf, iterations: 6, start: .constant(0.5), border: border)
+        let dim = try richardsonLucy(y, psf: psf, iterations: 6, start: .constant(0.05), border: border)
+        let observed = try richardsonLucy(y, psf: psf, iterations: 6, start: .observed, border: border)
+        #expect(maxAbsDifference(half, dim) < 1e-5)
+        #expect(maxAbsDifference(half, observed) > 1e-3)
+    }
+
+    @Test("the discrepancy stop returns the first iterate whose interior residual is within the bound (a naive residual twin)")
+    func discrepancyStop() throws {
+        let x = randomImage(31, 37, seed: 6)
+        let psf = try PSF.parse("motion:5,30")
+        let y = try convolve(x, kernel: psf.weights, boundary: .periodic)
+        let margin = max(psf.height, psf.width)
+        // Naive twin: the residual RMS of the k-th iterate, re-blurred circularly, on the interior.
+        func residual(_ estimate: Image) throws -> Double {
+            let reblurred = try convolve(estimate, kernel: psf.weights, boundary: .periodic)
+            var sum = 0.0, count = 0
+            for r in margin ..< 31 - margin { for c in margin ..< 37 - margin {
+                let d = Double(y.pixels[r * 37 + c] - reblurred.pixels[r * 37 + c]); sum += d * d; count += 1
+            } }
+            return (sum / Double(count)).squareRoot()
+        }
+        let flat = Image(channels: 1, height: 31, width: 37, value: 0.5)
+        var iterates = [flat]
+        for k in 1 ... 8 { iterates.append(try richardsonLucy(y, psf: psf, iterations: k, start: .constant(0.5), border: .none)) }
+        let residuals = try iterates.map(residual)
+        #expect(zip(residuals, residuals.dropFirst()).allSatisfy { $0 > $1 }, "\(residuals)")
+        let bound = (residuals[4] + residuals[5]) / 2
+        let stopped = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: bound, border: .none)
+        #expect(maxAbsDifference(stopped, iterates[5]) < 1e-6)
+        // A bound the start already meets: no update at all; a bound never met: every iteration.
+        let none = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: 10, border: .none)
+        #expect(maxAbsDifference(none, flat) < 1e-6)
+        let all = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: 1e-9, border: .none)
+        #expect(maxAbsDifference(all, iterates[8]) < 1e-6)
+        #expect(throws: DeconvolutionError.self) { try richardsonLucy(y, psf: psf, discrepancy: -1) }
+    }
+
     @Test("⟨Hx, y⟩ = ⟨x, Hᵀy⟩ for the blur operator on every border mode's domain", arguments: BorderHandling.allCases)
     func adjoint(border: BorderHandling) throws {
         let psf = try PSF.parse("motion:9,30")

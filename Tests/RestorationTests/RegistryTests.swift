@@ -36,6 +36,28 @@ struct RegistryTests {
         #expect(withIterations.pixels != wrongDefault.pixels)
     }
 
+    @Test("plain RL's defaults: a flat start and round(0.18/σ̂) iterations within 5…50; tau stops by the discrepancy principle")
+    func plainRLDefaults() throws {
+        #expect(RichardsonLucyMethod.plainIterations(noiseSigma: 0.01) == 18)
+        #expect(RichardsonLucyMethod.plainIterations(noiseSigma: 0.02) == 9)
+        #expect(RichardsonLucyMethod.plainIterations(noiseSigma: 0) == 46)      // σ̂ floored at 1/255
+        #expect(RichardsonLucyMethod.plainIterations(noiseSigma: 0.5) == 5)
+        var img = Image(channels: 1, height: 33, width: 29)
+        for i in img.pixels.indices { img.pixels[i] = Float((i * 7919) % 101) / 100 }
+        let psf = try PSF.parse("gaussian:1.2")
+        let sigma = estimateNoiseSigma(img)
+        let n = RichardsonLucyMethod.plainIterations(noiseSigma: sigma)
+        let direct = try richardsonLucy(img, psf: psf, iterations: n, start: .constant(0.5), border: .reflect)
+        #expect(try MethodRegistry.entry("rl").make().restore(img, psf: psf).pixels == direct.pixels)
+        let stopped = try richardsonLucy(img, psf: psf, iterations: 100, start: .constant(0.5), discrepancy: 1.1 * max(sigma, 1.0 / 255))
+        #expect(try MethodRegistry.entry("rl").make(settings: ["tau": "1.1"]).restore(img, psf: psf).pixels == stopped.pixels)
+        // The other variants keep the observed start and their fixed counts.
+        let tv = try richardsonLucy(img, psf: psf, iterations: 30, variant: .totalVariation(weight: 0.002), start: .observed)
+        #expect(try MethodRegistry.entry("rl-tv").make().restore(img, psf: psf).pixels == tv.pixels)
+        let observed = try MethodRegistry.entry("rl").make(settings: ["start": "observed", "iterations": "\(n)"]).restore(img, psf: psf)
+        #expect(observed.pixels != direct.pixels)
+    }
+
     @Test("parameters are parsed by kind and range; every refusal names the method, parameter and value")
     func parameters() throws {
         let rl = try MethodRegistry.entry("rl")
@@ -46,7 +68,7 @@ struct RegistryTests {
         #expect(throws: RestorationError.badParameter(method: "rl", name: "iterations", value: "100000000", reason: "it must lie in 1…10000")) {
             try rl.parse(["iterations": "100000000"])
         }
-        #expect(throws: RestorationError.unknownParameter(method: "rl", name: "nsr", known: ["iterations", "stop-tolerance", "border"])) {
+        #expect(throws: RestorationError.unknownParameter(method: "rl", name: "nsr", known: ["iterations", "tau", "start", "stop-tolerance", "border"])) {
             try rl.parse(["nsr": "0.1"])
         }
         let wiener = try MethodRegistry.entry("wiener")
@@ -66,7 +88,7 @@ struct RegistryTests {
         #expect(try MethodRegistry.entry("wiener").make().summary == "Wiener filter, NSR estimated (σ̂ + 0.01), reflect border")
         #expect(try MethodRegistry.entry("rl-accel").make().summary == "Biggs–Andrews accelerated RL, 10 iterations (≈ 30 plain)")
         #expect(try MethodRegistry.entry("rl").make(settings: ["iterations": "50"]).summary
-            == "Richardson–Lucy, 30 iterations, reflect border; settings: iterations=50")
+            == "Richardson–Lucy from a flat start, round(0.18/σ̂) iterations (5…50), reflect border; settings: iterations=50")
     }
 
     @Test("unknown names, empty selections and duplicate registrations are named errors")

@@ -19,7 +19,8 @@ args = ap.parse_args()
 runs = [("Wiener", ["--method", "wiener"]), ("Wiener --border none", ["--method", "wiener", "--border", "none"]),
         ("Tikhonov (GCV)", ["--method", "tikhonov"]), ("RL", ["--method", "rl"]), ("RL-damped", ["--method", "rl-damped"]),
         ("RL-TV", ["--method", "rl-tv"]), ("RL-accel (10 it.)", ["--method", "rl-accel", "--iterations", "10"]),
-        ("Landweber", ["--method", "landweber"])]
+        ("Landweber", ["--method", "landweber"]), ("Wiener (spectral)", ["--method", "wiener-spectral"]),
+        ("Hyper-Laplacian", ["--method", "hyper-laplacian"]), ("TV-ADMM", ["--method", "tv-admm"])]
 
 def psnr(ref, test):
     out = subprocess.check_output([deblur, "score", ref, test, "--metrics", "psnr", "--json"], text=True)

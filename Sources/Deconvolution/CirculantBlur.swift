@@ -32,14 +32,8 @@ final class CirculantBlur {
     /// `out = H x` from `x`'s spectrum already divided by H·W (as `GradientPriorStep.solve` keeps it): one
     /// inverse FFT instead of a forward and an inverse. `scaledSpectrum` is left unchanged.
     func apply(scaledSpectrum: ComplexBuffer, into out: RealBuffer) {
-        let a = scaledSpectrum.floats, b = otf.floats, p = spectrum.floats
-        parallelRanges(otf.count) { range in
-            for k in range {
-                let ar = a[2 &* k], ai = a[2 &* k &+ 1], br = b[2 &* k], bi = b[2 &* k &+ 1]
-                p[2 &* k] = ar * br - ai * bi
-                p[2 &* k &+ 1] = ar * bi + ai * br
-            }
-        }
+        spectrum.floats.update(from: scaledSpectrum.floats, count: 2 * otf.count)
+        multiplySpectra(spectrum, by: otf)
         fft.inverseUnnormalized(destroying: spectrum, out)
     }
 

@@ -110,9 +110,16 @@ func tvADMM(_ blurred: Image, psf: PSF, options: TVADMMOptions, circular: Bool) 
                 var sums = [Double](repeating: 0, count: 5)   // primal, dual, ‖∇x‖², ‖z‖², ‖u‖²
                 for r in rows {
                     if measure {
-                        shrinkRowMeasured(r, h, w, sp, threshold, zxp, zyp, uxp, uyp, sums: &sums)
+                        shrinkRow(r, h, w, sp, threshold, zxp, zyp, uxp, uyp) { gx, gy, oldZx, oldZy, nzx, nzy, nux, nuy in
+                            let dzx = nzx - oldZx, dzy = nzy - oldZy, rx = gx - nzx, ry = gy - nzy
+                            sums[0] += Double(rx * rx + ry * ry)
+                            sums[1] += Double(dzx * dzx + dzy * dzy)
+                            sums[2] += Double(gx * gx + gy * gy)
+                            sums[3] += Double(nzx * nzx + nzy * nzy)
+                            sums[4] += Double(nux * nux + nuy * nuy)
+                        }
                     } else {
-                        shrinkRow(r, h, w, sp, threshold, zxp, zyp, uxp, uyp)
+                        shrinkRow(r, h, w, sp, threshold, zxp, zyp, uxp, uyp) { _, _, _, _, _, _, _, _ in }
                     }
                 }
                 if measure { lock.lock(); partial[rows.lowerBound] = sums; lock.unlock() }
@@ -166,11 +173,15 @@ private func adjointDifferencesRow(_ r: Int, _ h: Int, _ w: Int, _ zx: UnsafeMut
     }
 }
 
-/// The z- and u-steps of row `r`: z ← shrink(∇x + u, 1/ρ) (v · max(0, 1 − 1/(ρ‖v‖))), u ← u + ∇x − z.
+/// The z- and u-steps of row `r`: z ← shrink(∇x + u, 1/ρ) (v · max(0, 1 − 1/(ρ‖v‖))), u ← u + ∇x − z. `measured`
+/// receives each pixel's (∇x, z before, z after, u after), for the residuals; a no-op closure leaves a plain
+/// element-wise loop once inlined.
 @inline(__always)
 private func shrinkRow(_ r: Int, _ h: Int, _ w: Int, _ x: UnsafeMutablePointer<Float>, _ threshold: Float,
                        _ zx: UnsafeMutablePointer<Float>, _ zy: UnsafeMutablePointer<Float>,
-                       _ ux: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>) {
+                       _ ux: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>,
+                       measured: (_ gx: Float, _ gy: Float, _ oldZx: Float, _ oldZy: Float,
+                                  _ zx: Float, _ zy: Float, _ ux: Float, _ uy: Float) -> Void) {
     let row = x + r &* w, down = x + ((r + 1) % h) &* w, base = r &* w
     @inline(__always) func update(_ col: Int, _ gx: Float) {
         let i = base &+ col, gy = down[col] - row[col]
@@ -178,34 +189,10 @@ private func shrinkRow(_ r: Int, _ h: Int, _ w: Int, _ x: UnsafeMutablePointer<F
         let norm = (vx * vx + vy * vy).squareRoot()
         let scale = norm > threshold ? 1 - threshold / norm : 0
         let nzx = scale * vx, nzy = scale * vy
+        measured(gx, gy, zx[i], zy[i], nzx, nzy, vx - nzx, vy - nzy)
         zx[i] = nzx; zy[i] = nzy
         ux[i] = vx - nzx; uy[i] = vy - nzy
     }
     for col in 0 ..< w &- 1 { update(col, row[col &+ 1] - row[col]) }
     update(w &- 1, row[0] - row[w &- 1])
-}
-
-/// `shrinkRow` that also adds the row's ‖∇x − z‖², ‖z − z_prev‖², ‖∇x‖², ‖z‖² and ‖u‖² to `sums`.
-private func shrinkRowMeasured(_ r: Int, _ h: Int, _ w: Int, _ x: UnsafeMutablePointer<Float>, _ threshold: Float,
-                               _ zx: UnsafeMutablePointer<Float>, _ zy: UnsafeMutablePointer<Float>,
-                               _ ux: UnsafeMutablePointer<Float>, _ uy: UnsafeMutablePointer<Float>, sums: inout [Double]) {
-    let row = x + r &* w, down = x + ((r + 1) % h) &* w
-    for col in 0 ..< w {
-        let i = r &* w &+ col
-        let gx = row[col == w &- 1 ? 0 : col &+ 1] - row[col], gy = down[col] - row[col]
-        let vx = gx + ux[i], vy = gy + uy[i]
-        let norm = (vx * vx + vy * vy).squareRoot()
-        let scale = norm > threshold ? 1 - threshold / norm : 0
-        let nzx = scale * vx, nzy = scale * vy
-        let dzx = nzx - zx[i], dzy = nzy - zy[i]
-        sums[1] += Double(dzx * dzx + dzy * dzy)
-        zx[i] = nzx; zy[i] = nzy
-        let rx = gx - nzx, ry = gy - nzy
-        let nux = ux[i] + rx, nuy = uy[i] + ry
-        ux[i] = nux; uy[i] = nuy
-        sums[0] += Double(rx * rx + ry * ry)
-        sums[2] += Double(gx * gx + gy * gy)
-        sums[3] += Double(nzx * nzx + nzy * nzy)
-        sums[4] += Double(nux * nux + nuy * nuy)
-    }
 }

@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["ImageCore", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Metrics", dependencies: ["ImageCore", "Tensors"], swiftSettings: numericSettings),
         .target(name: "NN", dependencies: ["ImageCore", "Tensors", "Metrics", "CBLAS"], swiftSettings: numericSettings),
-        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Blur", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "CZlib"]),
         // The seeded mutation fuzzer behind `deblur fuzz` (issue #28).
         .target(name: "Fuzzing", dependencies: ["ImageCore"]),
         .target(name: "FuzzTargets", dependencies: ["Fuzzing", "Blur", "Datasets", "ImageIO", "Tensors", "WebApp"]),

@@ -42,10 +42,12 @@ public let errorRatioDeconvolverName = "Wiener–Hunt (gradient regulariser, NSR
 
 /// Levin et al. 2009's error ratio [1]: `‖x̂_est − x‖² / ‖x̂_true − x‖²`, where x̂_est and x̂_true
 /// are the blurred image restored by the same non-blind deconvolver with the estimated and with
-/// the true kernel. Each restoration is aligned to the sharp image by the integer shift (up to
-/// ±4 px: both kernels are centred on their centroids, so larger offsets do not occur) that minimises its SSD, and the SSDs are taken over the interior that
-/// excludes that margin plus the kernel's half-size (borders ring for any kernel).
-/// Levin et al. count a kernel as a success when the ratio is ≤ 2–3.
+/// the true kernel. Each restoration is aligned to the sharp image as Levin et al.'s evaluation
+/// does: the SSD is minimised over shifts within ±5 px in quarter-pixel steps (bilinear
+/// interpolation of the restoration; `alignedSSD`), over the interior that leaves out a 15 px
+/// border (or the larger kernel's half-size + 6 px, if that is more: borders ring for any kernel).
+/// A kernel found a few pixels off-centre restores an equally good, shifted image and is not
+/// penalised. Levin et al. count a kernel as a success when the ratio is ≤ 2–3.
 ///
 /// [1] A. Levin, Y. Weiss, F. Durand, W. T. Freeman, "Understanding and evaluating blind
 ///     deconvolution algorithms", CVPR 2009.
@@ -64,30 +66,68 @@ public func errorRatio(sharp: Image, blurred: Image, truePSF: PSF, estimatedPSF:
     func restore(_ psf: PSF) throws -> Image {
         try wiener(y, psf: psf, regularizer: .gradient, border: .reflect)
     }
-    let reach = min(4, max(truePSF.width, truePSF.height, estimatedPSF.width, estimatedPSF.height) / 2)
-    let margin = reach + max(truePSF.width, truePSF.height, estimatedPSF.width, estimatedPSF.height) / 2 + 2
+    let half = max(truePSF.width, truePSF.height, estimatedPSF.width, estimatedPSF.height) / 2
+    let margin = max(errorRatioBorder, half + errorRatioReach + 1)
     guard x.width > 2 * margin + 8, x.height > 2 * margin + 8 else {
         throw PSFEstimationError.imageTooSmall(width: x.width, height: x.height, minimum: 2 * margin + 9)
     }
-    func alignedSSD(_ restored: Image) -> Double {
-        var best = Double.infinity
-        for sy in -reach ... reach {
-            for sx in -reach ... reach {
-                var ssd = 0.0
-                for row in margin ..< x.height - margin {
-                    let rr = (row + sy) * x.width + sx, sr = row * x.width
-                    for col in margin ..< x.width - margin {
-                        let d = Double(restored.pixels[rr + col] - x.pixels[sr + col])
-                        ssd += d * d
-                    }
-                }
-                best = min(best, ssd)
-            }
-        }
-        return best
-    }
-    let ssdTrue = alignedSSD(try restore(truePSF))
-    let ssdEstimated = alignedSSD(try restore(estimatedPSF))
+    let ssdTrue = alignedSSD(try restore(truePSF), x, margin: margin)
+    let ssdEstimated = alignedSSD(try restore(estimatedPSF), x, margin: margin)
     return ErrorRatio(ratio: ssdTrue > 0 ? ssdEstimated / ssdTrue : (ssdEstimated > 0 ? .infinity : 1),
                       ssdEstimated: ssdEstimated, ssdTrue: ssdTrue)
+}
+
+/// The error ratio's shift window (±px) and border (px), after Levin et al.'s evaluation code.
+let errorRatioReach = 5
+let errorRatioBorder = 15
+
+/// `min_s Σ_p (r(p + s) − x(p))²` over `p` in the interior `[margin, N − margin)` and shifts `s`
+/// within ±`errorRatioReach` px in quarter-pixel steps, `r` sampled bilinearly. Searched in two
+/// stages — every integer shift, then the quarter-pixel grid within ±0.75 px of the best one (the
+/// SSD is smooth in `s`; the exhaustive 41 × 41 grid found the same minimum on every study case
+/// tried) — so 170 evaluations instead of 1,681.
+func alignedSSD(_ restored: Image, _ x: Image, margin: Int) -> Double {
+    precondition(margin > errorRatioReach && x.width > 2 * margin && x.height > 2 * margin)
+    var best = (ssd: Double.infinity, sx: 0.0, sy: 0.0)
+    for sy in -errorRatioReach ... errorRatioReach {
+        for sx in -errorRatioReach ... errorRatioReach {
+            let ssd = shiftedSSD(restored, x, margin: margin, sx: Double(sx), sy: Double(sy))
+            if ssd < best.ssd { best = (ssd, Double(sx), Double(sy)) }
+        }
+    }
+    let (cx, cy) = (best.sx, best.sy)
+    let limit = Double(errorRatioReach)
+    for dy in stride(from: -0.75, through: 0.75, by: 0.25) {
+        for dx in stride(from: -0.75, through: 0.75, by: 0.25) where dx != 0 || dy != 0 {
+            let sx = cx + dx, sy = cy + dy
+            guard abs(sx) <= limit, abs(sy) <= limit else { continue }
+            let ssd = shiftedSSD(restored, x, margin: margin, sx: sx, sy: sy)
+            if ssd < best.ssd { best = (ssd, sx, sy) }
+        }
+    }
+    return best.ssd
+}
+
+/// `Σ_p (r(p + s) − x(p))²` over the interior, `r` sampled bilinearly at the fractional shift.
+func shiftedSSD(_ r: Image, _ x: Image, margin: Int, sx: Double, sy: Double) -> Double {
+    let w = x.width
+    let ix = Int(sx.rounded(.down)), iy = Int(sy.rounded(.down))
+    let fx = Float(sx - Double(ix)), fy = Float(sy - Double(iy))
+    let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+    var ssd = 0.0
+    r.pixels.withUnsafeBufferPointer { rp in
+        x.pixels.withUnsafeBufferPointer { xp in
+            for row in margin ..< x.height - margin {
+                let top = (row + iy) * w + ix, bottom = top + w, sr = row * w
+                var sum: Float = 0
+                for col in margin ..< w - margin {
+                    let v = w00 * rp[top + col] + w01 * rp[top + col + 1] + w10 * rp[bottom + col] + w11 * rp[bottom + col + 1]
+                    let d = v - xp[sr + col]
+                    sum += d * d
+                }
+                ssd += Double(sum)
+            }
+        }
+    }
+    return ssd
 }

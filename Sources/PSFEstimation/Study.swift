@@ -25,7 +25,8 @@ public struct PSFStudyOptions: Sendable {
 /// One case of a study: what blur, on which image, estimated with which model.
 public struct PSFStudyCase: Sendable {
     public let id: String
-    /// `main` (the sweep at `noiseSigma`), `noise` (the noise sweep) or `levin` (benchmark data).
+    /// `main` (the sweep at `noiseSigma`), `noise` (the noise sweep), `levin` (benchmark data) or
+    /// `levin-like` (`levinLikeCases`).
     public let group: String
     /// `motion`, `defocus`, `gaussian`, `shake` or `levin`.
     public let family: String
@@ -34,6 +35,9 @@ public struct PSFStudyCase: Sendable {
     public let noise: Double
     public let model: PSFModelKind
     public let seed: UInt64
+    /// Levin-like cases use the whole scene: the photograph downscaled by an integer factor, then
+    /// its centre (`levinLikeSource`); the sweep's cases a seeded random crop.
+    public var wholeScene = false
 }
 
 /// The measured outcome of one case (one CSV row).
@@ -145,10 +149,51 @@ public func syntheticStudyCases(imageNames: [String], options: PSFStudyOptions) 
     }
 }
 
+/// The eight camera shakes of the Levin-like check, one per kernel side of Levin et al. 2009's
+/// benchmark (19, 17, 15, 27, 13, 21, 23, 23 px): for each side the first `shake:SEED,LENGTH` with
+/// that side, seeds searched from 100·i + 1 (i = 1…8) and lengths from the side − 2 upwards — curved,
+/// looped and straight trajectories like the benchmark's.
+public let levinLikeKernels = ["shake:101,17", "shake:201,19", "shake:301,27", "shake:402,27",
+                               "shake:501,11", "shake:601,39", "shake:701,37", "shake:801,25"]
+
+/// The Levin-like check's side (the benchmark's images are 255 × 255) and its default photographs:
+/// four scenes of the built-in test split that are neither textures nor defocused (never used to
+/// tune the estimator).
+public let levinLikeSide = 255
+public let levinLikeDefaultImages = ["astronaut", "stream", "wine", "hubble_deep_field"]
+
+/// A synthetic stand-in for the Levin et al. 2009 benchmark, whose real images are not in the
+/// repository: 4 photographs × the 8 `levinLikeKernels` = 32 cases, each the centre 255² of the
+/// photograph downscaled to a whole scene (`levinLikeSource`), blurred "valid" with σ = `noise`
+/// and 8-bit quantisation, estimated blind at the true kernel side (as on the benchmark).
+public func levinLikeCases(imageNames: [String], noise: Double, seed: UInt64) throws -> [PSFStudyCase] {
+    var cases: [PSFStudyCase] = []
+    for image in imageNames {
+        for spec in levinLikeKernels {
+            var c = PSFStudyCase(id: String(format: "levin-like-%02d", cases.count), group: "levin-like", family: "shake", image: image,
+                                 psf: try PSF.parse(spec), noise: noise, model: .blind, seed: seed &+ UInt64(cases.count))
+            c.wholeScene = true
+            cases.append(c)
+        }
+    }
+    return cases
+}
+
+/// A photograph as the Levin-like check sees it: luma, downscaled by the largest integer factor
+/// (area averaging) that keeps the short side at least 255 + 26 px, so the 255² window plus the
+/// largest kernel shows most of the scene, as the benchmark's images do.
+public func levinLikeSource(_ image: Image) throws -> Image {
+    let gray = try image.luma()
+    let needed = levinLikeSide + 26
+    let factor = max(1, min(gray.width, gray.height) / needed)
+    return try downscaleByAveraging(gray, factor: factor)
+}
+
 /// Runs one synthetic case: a seeded random crop of `source` (luma) blurred "valid" with
 /// `degrade` (noise, 8-bit quantisation), then the estimate and its scores.
-public func runSyntheticCase(_ c: PSFStudyCase, source: Image, options: PSFStudyOptions) -> PSFStudyRow {
+public func runSyntheticCase(_ c: PSFStudyCase, source: Image, options: PSFStudyOptions) -> PSFStudyOutcome {
     var row = blankRow(c)
+    var estimate: PSF?
     do {
         let gray = try source.luma()
         let cropW = options.side + c.psf.width - 1, cropH = options.side + c.psf.height - 1
@@ -156,25 +201,27 @@ public func runSyntheticCase(_ c: PSFStudyCase, source: Image, options: PSFStudy
             throw PSFEstimationError.imageTooSmall(width: gray.width, height: gray.height, minimum: max(cropW, cropH))
         }
         var rng = SeededRNG(seed: c.seed, stream: 0xC409)
-        let x = Int(rng.next() % UInt64(gray.width - cropW + 1)), y = Int(rng.next() % UInt64(gray.height - cropH + 1))
+        var x = Int(rng.next() % UInt64(gray.width - cropW + 1)), y = Int(rng.next() % UInt64(gray.height - cropH + 1))
+        if c.wholeScene { (x, y) = ((gray.width - cropW) / 2, (gray.height - cropH) / 2) }
         let crop = try gray.cropped(x: x, y: y, width: cropW, height: cropH)
         let degraded = try degrade(crop, psf: c.psf, options: DegradationOptions(noiseSigma: c.noise), seed: c.seed)
-        try measure(&row, c, sharp: degraded.sharp, blurred: degraded.blurred, options: options)
+        estimate = try measure(&row, c, sharp: degraded.sharp, blurred: degraded.blurred, options: options)
     } catch {
         row.failure = error.localizedDescription
     }
-    return row
+    return PSFStudyOutcome(row: row, truePSF: c.psf, estimatedPSF: estimate)
 }
 
 /// Runs one benchmark case (e.g. Levin et al.): blind estimation at the true kernel's size.
-public func runBenchmarkCase(_ sample: BlindBenchmarkSample, options: PSFStudyOptions) -> PSFStudyRow {
+public func runBenchmarkCase(_ sample: BlindBenchmarkSample, options: PSFStudyOptions) -> PSFStudyOutcome {
     let c = PSFStudyCase(id: sample.id, group: "levin", family: "levin", image: sample.id, psf: sample.psf,
                          noise: .nan, model: .blind, seed: options.seed)
     var row = blankRow(c)
-    do { try measure(&row, c, sharp: sample.sharp, blurred: sample.blurred, options: options, blindMargin: 0) } catch {
+    var estimate: PSF?
+    do { estimate = try measure(&row, c, sharp: sample.sharp, blurred: sample.blurred, options: options, blindMargin: 0) } catch {
         row.failure = error.localizedDescription
     }
-    return row
+    return PSFStudyOutcome(row: row, truePSF: c.psf, estimatedPSF: estimate)
 }
 
 func blankRow(_ c: PSFStudyCase) -> PSFStudyRow {
@@ -188,8 +235,9 @@ func blankRow(_ c: PSFStudyCase) -> PSFStudyRow {
     return row
 }
 
+@discardableResult
 func measure(_ row: inout PSFStudyRow, _ c: PSFStudyCase, sharp: Image, blurred: Image, options: PSFStudyOptions,
-             blindMargin: Int? = nil) throws {
+             blindMargin: Int? = nil) throws -> PSF {
     var size: Int?
     if c.model == .blind {
         size = max(c.psf.width, c.psf.height) + (blindMargin ?? options.blindMargin)
@@ -205,6 +253,15 @@ func measure(_ row: inout PSFStudyRow, _ c: PSFStudyCase, sharp: Image, blurred:
     row.confidence = estimate.confidence
     row.ncc = kernelNCC(estimate.psf, c.psf)
     row.errorRatio = try errorRatio(sharp: sharp, blurred: blurred, truePSF: c.psf, estimatedPSF: estimate.psf).ratio
+    return estimate.psf
+}
+
+/// One case's row with its true and estimated kernels (the report draws the worst blind ones).
+public struct PSFStudyOutcome: Sendable {
+    public var row: PSFStudyRow
+    public var truePSF: PSF
+    /// Nil when the estimation failed.
+    public var estimatedPSF: PSF?
 }
 
 // MARK: - Summary

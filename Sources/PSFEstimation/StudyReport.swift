@@ -1,5 +1,6 @@
 import Foundation
 import ImageCore
+import ImageIO
 import Reporting
 
 /// What a report says about how it was made.
@@ -11,8 +12,12 @@ public struct PSFStudyProvenance: Codable, Sendable {
     public var seed: UInt64
     public var totalSeconds: Double
     public var threads: Int
+    /// Sentences about the data (benchmark kernel orientation, skipped files), shown under the method paragraph.
+    public var notes: [String]
 
-    public init(title: String, data: String, command: String, side: Int, seed: UInt64, totalSeconds: Double, threads: Int) {
+    public init(title: String, data: String, command: String, side: Int, seed: UInt64, totalSeconds: Double, threads: Int,
+                notes: [String] = []) {
+        self.notes = notes
         self.title = title
         self.data = data
         self.command = command
@@ -26,8 +31,13 @@ public struct PSFStudyProvenance: Codable, Sendable {
 /// Writes `index.html` (self-contained: inline SVG charts, no scripts), `rows.csv`, `rows.json`
 /// and `summary.json` into `directory`, each atomically. This file prepares the data (tables and
 /// charts, one function per section of the page); `Reporting` lays it out.
-public func writePSFStudyReport(rows: [PSFStudyRow], provenance: PSFStudyProvenance, to directory: URL) throws {
+///
+/// `outcomes` (optional) give the kernels: the blind cases with the largest error ratios are drawn
+/// true beside estimated, and their kernels written as 16-bit PNGs (weight / max) to `kernels/`.
+public func writePSFStudyReport(rows: [PSFStudyRow], provenance: PSFStudyProvenance, to directory: URL,
+                                outcomes: [PSFStudyOutcome] = []) throws {
     let summary = summarize(rows)
+    let worst = try writeWorstKernels(outcomes, to: directory)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     struct SummaryFile: Codable {
@@ -41,7 +51,7 @@ public func writePSFStudyReport(rows: [PSFStudyRow], provenance: PSFStudyProvena
                         to: directory.appendingPathComponent("summary.json"))
     try writeAtomically(try encoder.encode(rows), to: directory.appendingPathComponent("rows.json"))
     try writeAtomically(Data(studyCSV(rows).utf8), to: directory.appendingPathComponent("rows.csv"))
-    try writeAtomically(Data(try studyHTML(rows: rows, summary: summary, provenance: provenance).utf8),
+    try writeAtomically(Data(try studyHTML(rows: rows, summary: summary, provenance: provenance, worst: worst).utf8),
                         to: directory.appendingPathComponent("index.html"))
 }
 
@@ -64,8 +74,10 @@ func studyCSV(_ rows: [PSFStudyRow]) -> String {
 
 /// The study page: how the cases were made, success rates, success by image, error-ratio curves,
 /// per-family parameter charts, the noise sweep and the cases that missed their target.
-func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance: PSFStudyProvenance) throws -> String {
+func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance: PSFStudyProvenance,
+               worst: [(row: PSFStudyRow, trueFile: URL, estimatedFile: URL)] = []) throws -> String {
     var blocks = [studyMethodParagraph(rows: rows, provenance: provenance)]
+    if !provenance.notes.isEmpty { blocks.append(.list(provenance.notes.map { [.text($0)] })) }
     blocks += successRateSection(summary)
     blocks += successByImageSection(rows: rows, summary: summary)
     blocks += errorRatioCurveSection(summary)
@@ -74,6 +86,7 @@ func studyHTML(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary], provenance
     blocks += defocusSection(main.filter { $0.family == "defocus" })
     blocks += gaussianSection(main.filter { $0.family == "gaussian" })
     blocks += blindSection(rows)
+    blocks += worstKernelSection(worst)
     blocks += noiseSweepSection(rows.filter { $0.group == "noise" })
     blocks += missedTargetSection(rows)
     blocks.append(.paragraph([.text("Files: "), .code("rows.csv"), .text(" / "), .code("rows.json"), .text(" (one row per case), "),
@@ -90,14 +103,17 @@ func decimal(_ v: Double?, _ digits: Int = 2) -> String { v.map { $0.isFinite ? 
 /// How the cases were made and scored (data, command, degradation, seed, error ratio, NCC).
 func studyMethodParagraph(rows: [PSFStudyRow], provenance p: PSFStudyProvenance) -> Block {
     .paragraph([
-        .text("Data: "), .bold(p.data), .text(". Command: "), .code(p.command), .text(".\nSynthetic cases: a seeded random \(p.side)×\(p.side) crop of each photograph (luma), blurred by\n"),
+        .text("Data: "), .bold(p.data), .text(". Command: "), .code(p.command),
+        .text(rows.contains { $0.group == "levin-like" }
+              ? ".\nLevin-like cases: the centre \(levinLikeSide)×\(levinLikeSide) of each photograph downscaled to a whole scene (luma), blurred by\n"
+              : ".\nSynthetic cases: a seeded random \(p.side)×\(p.side) crop of each photograph (luma), blurred by\n"),
         .italic("valid"), .text(" convolution (no wrap-around, realistic borders), Gaussian noise σ, 8-bit quantisation ("), .code("degrade"), .text(").\n"
             + "Seed \(p.seed). \(rows.count) cases in \(String(format: "%.0f", p.totalSeconds)) s on \(p.threads) thread(s).\n"
             + "Error ratio (Levin et al. 2009): SSD of the image restored with the estimated kernel over SSD of the image restored\n"
             + "with the true kernel, same non-blind deconvolver — \(errorRatioDeconvolverName) — each aligned to the sharp\n"
-            + "image by the best integer shift (±4 px), borders excluded. Kernel NCC: normalised cross-correlation of estimated\n"
+            + "image by the best shift within ±5 px in quarter-pixel steps (bilinear), a 15 px border excluded (as Levin et al.'s evaluation). Kernel NCC: normalised cross-correlation of estimated\n"
             + "and true kernels after the best integer shift (not mean-subtracted). Blind estimation is given the true kernel side\n"
-            + "+ 2 px (Levin data: the true side)."),
+            + "+ 2 px (Levin data and the Levin-like check: the true side)."),
     ], cssClass: "note")
 }
 
@@ -132,15 +148,31 @@ func successByImageSection(rows: [PSFStudyRow], summary: [PSFStudyFamilySummary]
     return [.heading(level: 3, [.text("Target met, by image (main sweep)")]), .table(table)]
 }
 
-/// Fraction of cases with error ratio ≤ t, per family, one chart per group.
+/// Published success rates of blind estimators on the Levin et al. 2009 benchmark (its real
+/// camera shakes, 32 images), drawn as points beside the curves of the blind groups: Pan et al.
+/// 2014 (L0 intensity + gradient prior) 90.6 % of cases with error ratio ≤ 2; Wen et al. 2020
+/// (patch-wise minimal pixels) 84.4 % ≤ 1.5 and 100 % ≤ 2.
+public let publishedLevinAnchors: [(name: String, points: [(x: Double, rate: Double)])] = [
+    ("Pan et al. 2014 (L0), Levin data", [(2, 0.906)]),
+    ("Wen et al. 2020 (PMP), Levin data", [(1.5, 0.844), (2, 1.0)]),
+]
+
+/// Fraction of cases with error ratio ≤ t, per family, one chart per group; the groups with blind
+/// estimation show the published anchors (`publishedLevinAnchors`) as points.
 func errorRatioCurveSection(_ summary: [PSFStudyFamilySummary]) -> [Block] {
-    let charts = ["main", "noise", "levin"].compactMap { group -> String? in
+    let charts = ["main", "noise", "levin", "levin-like"].compactMap { group -> String? in
         let series = summary.filter { $0.group == group }.map { ($0.family, $0.errorRatioCurve) }
         guard !series.isEmpty else { return nil }
+        let blind = group.hasPrefix("levin") || series.contains { $0.0 == "shake" }
         return SVG.rateCurves(series, thresholds: errorRatioThresholds, title: "\(group): fraction with error ratio ≤ t",
-                              xLabel: "error ratio threshold", yLabel: "success rate")
+                              xLabel: "error ratio threshold", yLabel: "success rate", anchors: blind ? publishedLevinAnchors : [])
     }
-    return [.heading(level: 2, [.text("Error-ratio success curves")]), .charts(charts)]
+    return [.heading(level: 2, [.text("Error-ratio success curves")]),
+            .paragraph([.text("Points (◇): published rates of blind estimators on the real Levin et al. 2009 benchmark — Pan, Hu, Su & Yang, "
+                              + "“Deblurring text images via L0-regularized intensity and gradient prior”, CVPR 2014; Wen, Ying, Liu & Wang, "
+                              + "“A simple local minimal intensity prior and an improved algorithm for blind image deblurring”, IEEE TCSVT 2020 (PMP). "
+                              + "They measured real shakes, these curves synthetic ones: a guide, not a like-for-like comparison.")], cssClass: "note"),
+            .charts(charts)]
 }
 
 /// Linear motion: estimated vs true length and angle, error histograms, success by length.
@@ -196,6 +228,38 @@ func blindSection(_ rows: [PSFStudyRow]) -> [Block] {
     ])]
 }
 
+/// How many of the worst blind cases the report draws.
+let worstKernelCount = 8
+
+/// The `worstKernelCount` blind cases with the largest error ratio: their true and estimated kernels
+/// as viewing PNGs (enlarged, weight / max) in `directory/kernels/`, worst first.
+func writeWorstKernels(_ outcomes: [PSFStudyOutcome], to directory: URL) throws -> [(row: PSFStudyRow, trueFile: URL, estimatedFile: URL)] {
+    let blind = outcomes.filter { $0.row.model == "blind" && $0.estimatedPSF != nil && $0.row.errorRatio != nil }
+    let worst = blind.sorted { ($0.row.errorRatio!, $0.row.id) > ($1.row.errorRatio!, $1.row.id) }.prefix(worstKernelCount)
+    guard !worst.isEmpty else { return [] }
+    let folder = directory.appendingPathComponent("kernels")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return try worst.map { o in
+        let trueFile = folder.appendingPathComponent("\(o.row.id)-true.png"), estimatedFile = folder.appendingPathComponent("\(o.row.id)-estimated.png")
+        try writeImage(o.truePSF.viewingImage(minimumSide: 96), to: trueFile.path)
+        try writeImage(o.estimatedPSF!.viewingImage(minimumSide: 96), to: estimatedFile.path)
+        return (o.row, trueFile, estimatedFile)
+    }
+}
+
+/// The worst blind cases: true kernel beside the estimate, with the case, error ratio and NCC.
+func worstKernelSection(_ worst: [(row: PSFStudyRow, trueFile: URL, estimatedFile: URL)]) -> [Block] {
+    guard !worst.isEmpty else { return [] }
+    let figures: [[Inline]] = worst.map { w in
+        [.picture(Picture(.file(w.trueFile), cssClass: "kernel", alt: "true kernel of \(w.row.id)")),
+         .picture(Picture(.file(w.estimatedFile), cssClass: "kernel", alt: "estimated kernel of \(w.row.id)")),
+         .lineBreak, .text("\(w.row.id) · \(w.row.image) · \(w.row.kernelSide) px"), .lineBreak,
+         .text("true | estimated · ratio \(decimal(w.row.errorRatio)) · NCC \(decimal(w.row.ncc))")]
+    }
+    return [.heading(level: 2, [.text("The worst blind cases: true kernel | estimated")]),
+            .figures(figures, containerClass: "kernels", figureClass: "kfig")]
+}
+
 /// Target met and median error ratio per family and noise level.
 func noiseSweepSection(_ noise: [PSFStudyRow]) -> [Block] {
     guard !noise.isEmpty else { return [] }
@@ -231,6 +295,7 @@ func missedTargetSection(_ rows: [PSFStudyRow]) -> [Block] {
 /// Layout of the study page (CSS only); the charts use the classes `chart`, `t` and `a`.
 let studyStylesheet = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;max-width:1160px;color:#222}
+.kernels{display:flex;flex-wrap:wrap;gap:14px}.kfig{font-size:12px;text-align:center}.kernel{width:96px;height:96px;image-rendering:pixelated;margin:2px;border:1px solid #ccc}
 table{border-collapse:collapse;margin:8px 0 18px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;font-size:13px}
 th{background:#f3f3f3}td:first-child,th:first-child,td:nth-child(2){text-align:left}
 .chart{border:1px solid #ddd;margin:4px;background:#fff;vertical-align:top}.t{font-size:13px;font-weight:600}.a{font-size:11px}

@@ -16,17 +16,27 @@ public struct PSFStudyRequest: Sendable {
     /// Only the cases on these images; the sweep is built over all images first, so a case keeps
     /// its blur and seed. Nil for all.
     public var images: Set<String>?
+    /// How the Levin benchmark's stored kernels are read (`loadLevinDataset`); ignored for synthetic data.
+    public var kernelOrientation = KernelOrientation.auto
+    /// Run the Levin-like check (`levinLikeCases`) instead of the sweep: on `images`, or on
+    /// `levinLikeDefaultImages` when `images` is nil.
+    public var levinLike = false
 
     public init() {}
 }
 
 /// The rows of a study and what it ran on.
 public struct PSFStudyRun: Sendable {
-    public var rows: [PSFStudyRow]
+    public var rows: [PSFStudyRow] { outcomes.map(\.row) }
+    /// Every case's row with its true and estimated kernels.
+    public var outcomes: [PSFStudyOutcome]
     /// The data as the report names it, e.g. "built-in photographs (astronaut, …)".
     public var dataName: String
     /// Wall-clock time of loading and running every case.
     public var seconds: Double
+    /// What the report should say about the data: how benchmark kernels were oriented, which files
+    /// were skipped and why.
+    public var notes: [String] = []
 }
 
 /// Runs a PSF study: the Levin et al. benchmark (every blurred image, at most `options.limit`)
@@ -40,12 +50,16 @@ public func runPSFStudy(_ request: PSFStudyRequest, progress: @escaping @Sendabl
     let start = Date()
     let options = request.options
     if request.data != "builtin" && isLevinDataset(at: request.data) {
-        let samples = try loadLevinDataset(at: request.data)
-        let levin = options.limit.map { Array(samples.prefix($0)) } ?? samples
+        let dataset = try loadLevinDataset(at: request.data, orientation: request.kernelOrientation)
+        let levin = options.limit.map { Array(dataset.samples.prefix($0)) } ?? dataset.samples
         let rows = runCases(count: levin.count, threads: request.threads, progress: progress) { runBenchmarkCase(levin[$0], options: options) }
-        return PSFStudyRun(rows: rows, dataName: "Levin et al. 2009 benchmark at \(request.data) (\(levin.count) blurred images)",
-                           seconds: Date().timeIntervalSince(start))
+        let loaded = BlindBenchmarkDataset(samples: levin, skipped: dataset.skipped)
+        var notes: [String] = ["Kernels: \(loaded.orientationSummary)."]
+        for file in dataset.skipped { notes.append("Skipped \(file).") }
+        return PSFStudyRun(outcomes: rows, dataName: "Levin et al. 2009 benchmark at \(request.data) (\(levin.count) blurred images)",
+                           seconds: Date().timeIntervalSince(start), notes: notes)
     }
+    if request.levinLike { return try runLevinLikeCheck(request, start: start, progress: progress) }
     let images = try studyImages(request.data, side: options.side)
     let names = images.keys.sorted()
     let cases = try selectedCases(request, imageNames: names)
@@ -53,7 +67,34 @@ public func runPSFStudy(_ request: PSFStudyRequest, progress: @escaping @Sendabl
         runSyntheticCase(cases[$0], source: images[cases[$0].image]!, options: options)
     }
     let dataName = request.data == "builtin" ? "built-in photographs (\(names.joined(separator: ", ")))" : "\(request.data) (\(names.count) images)"
-    return PSFStudyRun(rows: rows, dataName: dataName, seconds: Date().timeIntervalSince(start))
+    return PSFStudyRun(outcomes: rows, dataName: dataName, seconds: Date().timeIntervalSince(start))
+}
+
+/// The Levin-like check on the requested (or default) photographs of `request.data`.
+func runLevinLikeCheck(_ request: PSFStudyRequest, start: Date, progress: @escaping @Sendable (Int, Int) -> Void) throws -> PSFStudyRun {
+    let wanted = request.images.map { $0.sorted() } ?? levinLikeDefaultImages
+    let samples = try BuiltinData.resolve(request.data).samples
+    let available = samples.map(\.id)
+    guard Set(wanted).isSubset(of: Set(available)) else {
+        throw PSFEstimationError.unknownImages(Set(wanted).subtracting(available).sorted(), data: request.data, available: available.sorted())
+    }
+    var sources: [String: Image] = [:]
+    for sample in samples where wanted.contains(sample.id) {
+        sources[sample.id] = try levinLikeSource(try readImage(at: sample.sharpPath, maxPixels: 40_000_000))
+    }
+    var options = request.options
+    options.side = levinLikeSide
+    options.blindMargin = 0
+    let cases = try levinLikeCases(imageNames: wanted, noise: options.noiseSigma, seed: options.seed)
+    let (images, caseOptions) = (sources, options)
+    let rows = runCases(count: cases.count, threads: request.threads, progress: progress) {
+        runSyntheticCase(cases[$0], source: images[cases[$0].image]!, options: caseOptions)
+    }
+    return PSFStudyRun(outcomes: rows, dataName: "Levin-like check: \(wanted.joined(separator: ", ")) (\(request.data)) × \(levinLikeKernels.count) camera shakes",
+                       seconds: Date().timeIntervalSince(start),
+                       notes: ["Levin-like check: each photograph downscaled by an integer factor (area averaging) to a whole scene, its centre "
+                               + "\(levinLikeSide)² blurred valid by each of \(levinLikeKernels.joined(separator: ", ")) (sides 13–27 px as the benchmark's), "
+                               + "noise σ = \(options.noiseSigma), 8-bit; blind estimation at the true kernel side."])
 }
 
 /// The luma of every photograph of `data` large enough for a `side`-pixel crop with a margin of 40.
@@ -83,8 +124,8 @@ func selectedCases(_ request: PSFStudyRequest, imageNames names: [String]) throw
 /// Runs `body` for 0..<count on `threads` threads (results in index order), calling `progress`
 /// after each.
 func runCases(count: Int, threads: Int, progress: @escaping @Sendable (Int, Int) -> Void,
-              _ body: @escaping @Sendable (Int) -> PSFStudyRow) -> [PSFStudyRow] {
-    let results = UnsafeMutableBufferPointer<PSFStudyRow?>.allocate(capacity: count)
+              _ body: @escaping @Sendable (Int) -> PSFStudyOutcome) -> [PSFStudyOutcome] {
+    let results = UnsafeMutableBufferPointer<PSFStudyOutcome?>.allocate(capacity: count)
     results.initialize(repeating: nil)
     defer { results.deallocate() }
     let slots = UncheckedSendable(results)   // each index is written by exactly one iteration

@@ -66,7 +66,7 @@ extension SVG {
 
     /// Success rate (0…1) against a threshold, one line per named series, over `thresholds`.
     public static func rateCurves(_ series: [(String, [Double])], thresholds: [Double], title: String,
-                                  xLabel: String, yLabel: String) -> String {
+                                  xLabel: String, yLabel: String, anchors: [(name: String, points: [(x: Double, rate: Double)])] = []) -> String {
         let w = 420.0, h = 300.0, m = 46.0
         let lo = thresholds.first ?? 0, hi = thresholds.last ?? 1
         func sx(_ v: Double) -> Double { m + (v - lo) / (hi - lo) * (w - m - 10) }
@@ -78,6 +78,15 @@ extension SVG {
             let path = zip(thresholds, rates).map { "\(r(sx($0))),\(r(sy($1)))" }.joined(separator: " ")
             s += "<polyline points='\(path)' fill='none' stroke='\(colour)' stroke-width='2'/>"
             s += "<text x='\(m + 8)' y='\(h - m - 10 - Double(i) * 14)' class='a' fill='\(colour)'>\(escapeHTML(name))</text>"
+        }
+        // Published points (not curves): hollow diamonds, labelled in the legend below the series.
+        for (j, anchor) in anchors.enumerated() {
+            let colour = palette[(series.count + j) % palette.count]
+            for p in anchor.points where p.x >= lo && p.x <= hi {
+                let cx = sx(p.x), cy = sy(p.rate)
+                s += "<polygon points='\(r(cx)),\(r(cy - 5)) \(r(cx + 5)),\(r(cy)) \(r(cx)),\(r(cy + 5)) \(r(cx - 5)),\(r(cy))' fill='none' stroke='\(colour)' stroke-width='1.5'/>"
+            }
+            s += "<text x='\(m + 8)' y='\(h - m - 10 - Double(series.count + j) * 14)' class='a' fill='\(colour)'>◇ \(escapeHTML(anchor.name))</text>"
         }
         return s + "</svg>"
     }

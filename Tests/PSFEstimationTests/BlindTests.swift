@@ -1,6 +1,7 @@
 import Blur
 import Foundation
 import ImageCore
+import Spectral
 import Testing
 @testable import PSFEstimation
 
@@ -108,6 +109,60 @@ import Testing
         #expect(throws: PSFEstimationError.self) {
             try errorRatio(sharp: data.sharp, blurred: try data.blurred.cropped(x: 0, y: 0, width: 90, height: 96), truePSF: truth, estimatedPSF: truth)
         }
+    }
+}
+
+/// The error ratio's alignment (Levin et al.'s: ±5 px in quarter-pixel steps, bilinear) against a
+/// naive twin that tries the whole 41 × 41 grid with its own Double-precision sampler, on odd sizes.
+@Suite struct ErrorRatioAlignmentTests {
+    func naiveAlignedSSD(_ r: Image, _ x: Image, margin: Int) -> Double {
+        var best = Double.infinity
+        for qy in -20 ... 20 {
+            for qx in -20 ... 20 {
+                let sy = Double(qy) / 4, sx = Double(qx) / 4
+                var ssd = 0.0
+                for row in margin ..< x.height - margin {
+                    for col in margin ..< x.width - margin {
+                        let py = Double(row) + sy, px = Double(col) + sx
+                        let y0 = Int(py.rounded(.down)), x0 = Int(px.rounded(.down))
+                        let fy = py - Double(y0), fx = px - Double(x0)
+                        func at(_ y: Int, _ x: Int) -> Double { Double(r[0, y, x]) }
+                        let v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, min(x0 + 1, r.width - 1)))
+                            + fy * ((1 - fx) * at(min(y0 + 1, r.height - 1), x0) + fx * at(min(y0 + 1, r.height - 1), min(x0 + 1, r.width - 1)))
+                        let d = v - Double(x[0, row, col])
+                        ssd += d * d
+                    }
+                }
+                best = min(best, ssd)
+            }
+        }
+        return best
+    }
+
+    @Test(arguments: [(1.75, -2.25), (-4.5, 0.25), (0.0, 3.0)])
+    func findsTheSameMinimumAsTheFullGrid(shift: (Double, Double)) throws {
+        let sharp = deadLeaves(width: 61, height: 53, seed: 4, minRadius: 4)
+        let smooth = try convolve(sharp, kernel: try PSF.gaussian(sigma: 1.5).weights, boundary: .reflect)
+        // The "restoration": the image moved by −shift (so shift aligns it back), plus noise.
+        var restored = smooth
+        var rng = SeededRNG(seed: 7)
+        for y in 0 ..< smooth.height {
+            for x in 0 ..< smooth.width {
+                let py = min(max(Double(y) - shift.1, 0), Double(smooth.height - 1)), px = min(max(Double(x) - shift.0, 0), Double(smooth.width - 1))
+                let y0 = min(Int(py), smooth.height - 2), x0 = min(Int(px), smooth.width - 2)
+                let fy = Float(py - Double(y0)), fx = Float(px - Double(x0))
+                let v = (1 - fy) * ((1 - fx) * smooth[0, y0, x0] + fx * smooth[0, y0, x0 + 1]) + fy * ((1 - fx) * smooth[0, y0 + 1, x0] + fx * smooth[0, y0 + 1, x0 + 1])
+                restored[0, y, x] = v + Float(0.002 * rng.normal())
+            }
+        }
+        let fast = alignedSSD(restored, smooth, margin: 15)
+        let naive = naiveAlignedSSD(restored, smooth, margin: 15)
+        #expect(abs(fast - naive) <= 1e-5 * naive, "\(fast) vs \(naive)")
+        // At a whole-pixel shift only the noise is left (31 × 23 pixels × σ²); at a fractional one,
+        // also the smoothing of interpolating twice.
+        if shift.0 == shift.0.rounded() && shift.1 == shift.1.rounded() { #expect(naive < 1.5 * 31 * 23 * 0.002 * 0.002, "\(naive)") }
+        // An unshifted comparison would be far worse.
+        #expect(shiftedSSD(restored, smooth, margin: 15, sx: 0, sy: 0) > 10 * naive)
     }
 }
 

@@ -61,7 +61,7 @@ import Testing
         let study = try syntheticStudyCases(imageNames: names, options: options)
         let c = try #require(study.first { $0.id == "main-062" })
         #expect(c.image == "rocket" && c.psf.spec == "motion:29.5,31.4")
-        let row = runSyntheticCase(c, source: try rocket.luma(), options: options)
+        let row = runSyntheticCase(c, source: try rocket.luma(), options: options).row
         let dl = try #require(row.lengthError), da = try #require(row.angleError)
         #expect(abs(dl) <= 1 && abs(da) <= 2, "ΔL \(dl), Δθ \(da)")
     }

@@ -1,4 +1,6 @@
+import Blur
 import Foundation
+import ImageCore
 import Testing
 @testable import PSFEstimation
 
@@ -65,5 +67,44 @@ import Testing
         #expect(html.contains("<td>a&lt;b</td><td>disk:3</td>"))
         #expect(html.contains("failed: no &quot;edge&quot; found"))
         #expect(!html.contains("a<b"))
+    }
+
+    @Test func theLevinLikeCheckHasTheBenchmarksShapeAndKernelSides() throws {
+        let cases = try levinLikeCases(imageNames: ["p", "q", "r", "s"], noise: 0.01, seed: 0)
+        #expect(cases.count == 32 && Set(cases.map(\.id)).count == 32)
+        #expect(cases.allSatisfy { $0.group == "levin-like" && $0.family == "shake" && $0.model == .blind && $0.wholeScene && $0.noise == 0.01 })
+        // One kernel per side of Levin et al.'s eight: 19, 17, 15, 27, 13, 21, 23, 23 px.
+        #expect(cases.prefix(8).map(\.psf.width) == [19, 17, 15, 27, 13, 21, 23, 23])
+        #expect(cases.prefix(8).map(\.psf.spec) == levinLikeKernels)
+        // A whole scene: a 1,000 × 700 photograph is halved (short side 350 ≥ 281, not 3×).
+        let photo = Image(channels: 3, height: 700, width: 1000, value: 0.5)
+        let source = try levinLikeSource(photo)
+        #expect(source.width == 500 && source.height == 350 && source.channels == 1)
+    }
+
+    @Test func theReportDrawsTheWorstBlindKernels() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("psf-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var outcomes: [PSFStudyOutcome] = []
+        for (i, ratio) in [1.2, 4.5, 2.5].enumerated() {
+            var row = PSFStudyRow(id: "main-\(i)", group: "main", family: "shake", model: "blind", image: "a", trueSpec: "shake:\(i)",
+                                  noise: 0.01, kernelSide: 9)
+            row.errorRatio = ratio
+            row.ncc = 0.5
+            outcomes.append(PSFStudyOutcome(row: row, truePSF: try PSF.shake(seed: UInt64(i), length: 8), estimatedPSF: try PSF.motion(length: 5, angle: 0)))
+        }
+        let provenance = PSFStudyProvenance(title: "t", data: "d", command: "c", side: 64, seed: 0, totalSeconds: 1, threads: 1,
+                                            notes: ["Kernels: rotated."])
+        try writePSFStudyReport(rows: outcomes.map(\.row), provenance: provenance, to: folder, outcomes: outcomes)
+        let html = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(html.contains("The worst blind cases") && html.contains("Kernels: rotated."))
+        // Worst first: main-1 (4.5), main-2 (2.5), main-0 (1.2); each drawn twice, embedded.
+        let order = ["main-1 ·", "main-2 ·", "main-0 ·"].map { html.range(of: $0)!.lowerBound }
+        #expect(order == order.sorted())
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("kernels/main-1-estimated.png").path))
+        #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 6)
+        // The published anchors are drawn beside a blind group's curve.
+        #expect(html.contains("Pan et al. 2014 (L0), Levin data"))
     }
 }

@@ -32,8 +32,23 @@ public struct BlindOptions: Sendable, Equatable {
     /// λ of the common latent (one L0 restoration at the finest scale, with each candidate
     /// kernel) that ranks the candidates of `contrastGains`.
     public var selectionGradientWeight: Double = 1e-3
+    /// σ of Pan et al. 2014's L0 intensity prior `σ‖x‖₀` in the latent step, beside the gradient
+    /// prior (0: off). For documents — dark text on light paper — it snaps the ink to black, which
+    /// keeps the latent two-toned; divided by gain² like λ.
+    public var intensityWeight: Double = 0
+    /// The `intensityWeight` of the document setting (`estimate-psf --document`): on a synthetic
+    /// page blurred 25 px horizontally (along the lines, where the letter pitch repeats), σ = 4e-3
+    /// (Pan et al.'s value) raised the kernel NCC from 0.42 to 0.60, 1e-2 to 0.98, 3e-2 to 0.99.
+    public static let documentIntensityWeight = 1e-2
     /// Clamp the latent to the blurred image's range in every L0 step (see `l0Restore`).
     public var boundLatent = true
+    /// Extra alternations at the finest scale after the coarse-to-fine pass, λ continuing from
+    /// where the pass left it. On the study's training photographs (seeds 0 and 1: 52 shakes of the
+    /// main sweep, 14 of the noise sweep) 3 raised the share of cases with error ratio ≤ 2 from 75 %
+    /// to 85 % (noise sweep 86 → 93 %); 5 gave 83 % (100 %) in more time, 10 81 % (86 %); neither a
+    /// smaller λ (79 %), a lower threshold (79 %) nor a smaller γ (83 %) for them did better, and 8
+    /// alternations on every scale instead gave 77 % (71 %).
+    public var finalIterations = 3
     /// Threads for the runs of `contrastGains` (they are independent; the result does not depend on it).
     public var threads: Int = workerThreadCount
 
@@ -62,7 +77,9 @@ public struct BlindResult: Sendable {
 ///    mass dropped, normalised and re-centred on the centroid.
 /// The image is mirror-padded by the kernel size and its outer band blended to the mean so the
 /// FFT domain wraps smoothly; only gradients inside the image enter the kernel step, so the
-/// padding never becomes data. The kernel found at one scale is upsampled to start the next.
+/// padding never becomes data. The kernel found at one scale is upsampled to start the next, and
+/// `finalIterations` more alternations refine it at the finest scale. A document setting
+/// (`intensityWeight` > 0) adds [1]'s L0 intensity prior to the latent step.
 ///
 /// Each run above is repeated for every gain of `options.contrastGains` (λ and γ divided by
 /// gain²), with the latent clamped to the blurred image's range; the kernel kept is the one whose
@@ -157,7 +174,19 @@ func estimateAtGain(_ crop: Image, options: BlindOptions, gain: Double, seed: UI
         let domain = SmoothDomain(y, pad: k)
         var lambda = options.gradientWeight / g2
         for _ in 0 ..< options.iterationsPerScale {
-            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent)
+            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent,
+                              intensityWeight: options.intensityWeight / g2)
+            let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight / g2)
+            kernel = cleanKernel(update, threshold: Float(options.threshold))
+            lambda = max(lambda / 1.1, 1e-4 / g2)
+        }
+    }
+    if options.finalIterations > 0 {
+        let domain = SmoothDomain(crop, pad: size)
+        var lambda = max(options.gradientWeight / pow(1.1, Double(options.iterationsPerScale)), 1e-4) / g2
+        for _ in 0 ..< options.finalIterations {
+            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent,
+                              intensityWeight: options.intensityWeight / g2)
             let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight / g2)
             kernel = cleanKernel(update, threshold: Float(options.threshold))
             lambda = max(lambda / 1.1, 1e-4 / g2)

@@ -71,7 +71,10 @@ public struct PSFEstimate: Sendable {
 ///   An estimator that finds nothing returns a delta or the smallest kernel of its family with
 ///   confidence 0 rather than failing.
 /// - Throws: `PSFEstimationError` for non-finite, tiny (< 32 px) or flat images, or a bad kernel size.
-public func estimatePSF(_ blurred: Image, model: PSFModelKind, kernelSize: Int? = nil, seed: UInt64 = 0) throws -> PSFEstimate {
+/// `document`: blind only — the photograph is a page of dark text on light paper; the latent step
+/// adds Pan et al. 2014's L0 intensity prior (`BlindOptions.documentIntensityWeight`).
+public func estimatePSF(_ blurred: Image, model: PSFModelKind, kernelSize: Int? = nil, seed: UInt64 = 0,
+                        document: Bool = false) throws -> PSFEstimate {
     if let k = kernelSize, k < 3 || k > 151 {
         throw PSFEstimationError.invalidKernelSize(k, reason: "the kernel side must be from 3 to 151 pixels")
     }
@@ -96,7 +99,9 @@ public func estimatePSF(_ blurred: Image, model: PSFModelKind, kernelSize: Int? 
     case .blind:
         var size = kernelSize ?? 31
         if size % 2 == 0 { size += 1 }
-        let result = try estimateBlindKernel(blurred, kernelSize: size, seed: seed)
+        var options = BlindOptions(kernelSize: size)
+        if document { options.intensityWeight = BlindOptions.documentIntensityWeight }
+        let result = try estimateBlindKernel(blurred, options: options, seed: seed)
         return PSFEstimate(psf: result.psf, model: .blind, confidence: result.confidence)
     }
 }

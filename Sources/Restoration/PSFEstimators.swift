@@ -19,10 +19,11 @@ public struct PSFEstimatorEntry: Sendable {
         self.estimate = estimate
     }
 
-    /// Blind multi-scale kernel estimation with an L0 gradient prior at four contrast gains, 31×31
-    /// kernel, seed 0: it assumes no blur family, so estimated rows are truly blind.
+    /// Blind multi-scale kernel estimation with an L0 gradient prior at four contrast gains and three
+    /// refining alternations at the finest scale, 31×31 kernel, seed 0: it assumes no blur family,
+    /// so estimated rows are truly blind.
     public static let blind = PSFEstimatorEntry(
         name: "blind",
-        description: "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, contrast gains 1–2√2, 31×31, seed 0)"
+        description: "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, contrast gains 1–2√2, 3 final-scale refinements, 31×31, seed 0)"
     ) { blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf }
 }

@@ -50,6 +50,9 @@ struct EstimatePSF: ParsableCommand {
     @Flag(help: "Write an enlarged, max-normalised viewing image instead of the raw 16-bit kernel.")
     var view = false
 
+    @Flag(help: "Blind only: the photo is a page of dark text on light paper (adds Pan et al. 2014's L0 intensity prior to the latent step).")
+    var document = false
+
     @Option(help: "Seed (blind only: perturbs the initial kernel).")
     var seed: UInt64 = 0
 
@@ -60,6 +63,9 @@ struct EstimatePSF: ParsableCommand {
         if let size, size < 3 || size > 151 {
             throw ValidationError("--size must be from 3 to 151 pixels (got \(size)).")
         }
+        if document && model != .blind {
+            throw ValidationError("--document applies to --model blind only (got --model \(model.rawValue)).")
+        }
     }
 
     func run() throws {
@@ -67,7 +73,7 @@ struct EstimatePSF: ParsableCommand {
             FileHandle.standardError.write(Data("note: a kernel needs a centre pixel; using side \(size + 1) instead of \(size)\n".utf8))
         }
         let image = try pixelLimit.read(input)
-        let estimate = try estimatePSF(image, model: model, kernelSize: size, seed: seed)
+        let estimate = try estimatePSF(image, model: model, kernelSize: size, seed: seed, document: document)
         try writeImage(view ? estimate.psf.viewingImage() : estimate.psf.peakNormalized, to: output, bitDepth: view ? 8 : 16)
         if json {
             print(estimate.json)

@@ -63,6 +63,15 @@ struct SubcommandTests {
         try run(["estimate-psf", input, "--model", "gaussian", "-o", out])
         #expect(FileManager.default.fileExists(atPath: out))
         #expect(failure(["estimate-psf", input, "--model", "blind", "--size", "30", "-o", out]) != nil)
+        #expect(failure(["estimate-psf", input, "--model", "motion", "--document", "-o", out])?
+            .contains("--document applies to --model blind only (got --model motion)") == true)
+    }
+
+    @Test("psf-study refuses an unknown --kernel-orientation by name")
+    func studyOrientation() throws {
+        let message = failure(["psf-study", "--kernel-orientation", "sideways", "-o", "/tmp/never-written"])
+        #expect(message?.contains("--kernel-orientation must be auto, stored or rotated (got 'sideways')") == true)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
     }
 
     @Test("models, info and the help of every subcommand run; an unknown subcommand is named")

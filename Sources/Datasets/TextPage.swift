@@ -48,16 +48,8 @@ public struct TextPage: Sendable {
             }
             y += 10 * s
         }
-        var out = Image(channels: 1, height: height, width: width)
-        let area = Float(fine * fine)
-        for oy in 0 ..< height {
-            for ox in 0 ..< width {
-                var sum: Float = 0
-                for i in 0 ..< fine { for j in 0 ..< fine { sum += big[(oy * fine + i) * bigW + ox * fine + j] } }
-                out[0, oy, ox] = sum / area
-            }
-        }
-        return out
+        // Exact: the 4× canvas is a whole multiple of the page, so no remainder is cropped.
+        return try! downscaleByAveraging(Image(channels: 1, height: bigH, width: bigW, pixels: big), factor: fine)
     }
 
     /// A–Z in a classic 5 × 7 bitmap font: seven rows, the leftmost column in bit 4.

@@ -173,18 +173,9 @@ func estimateAtGain(_ crop: Image, options: BlindOptions, gain: Double, seed: UI
         }
         let domain = SmoothDomain(y, pad: k)
         var lambda = options.gradientWeight / g2
-        for _ in 0 ..< options.iterationsPerScale {
-            let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent,
-                              intensityWeight: options.intensityWeight / g2)
-            let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight / g2)
-            kernel = cleanKernel(update, threshold: Float(options.threshold))
-            lambda = max(lambda / 1.1, 1e-4 / g2)
-        }
-    }
-    if options.finalIterations > 0 {
-        let domain = SmoothDomain(crop, pad: size)
-        var lambda = max(options.gradientWeight / pow(1.1, Double(options.iterationsPerScale)), 1e-4) / g2
-        for _ in 0 ..< options.finalIterations {
+        // The finest scale also runs the refining alternations, λ continuing.
+        let iterations = options.iterationsPerScale + (level == factors.count - 1 ? options.finalIterations : 0)
+        for _ in 0 ..< iterations {
             let x = l0Restore(domain: domain, kernel: kernel, lambda: lambda, bounded: options.boundLatent,
                               intensityWeight: options.intensityWeight / g2)
             let update = solveKernel(domain: domain, latent: x, previous: kernel, gamma: options.kernelWeight / g2)

@@ -67,8 +67,10 @@ let package = Package(
         .target(name: "Restoration", dependencies: ["ImageCore", "Blur", "Deconvolution", "Models", "Metrics", "Datasets", "PSFEstimation"]),
         .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Restoration", "Metrics", "Datasets", "Reporting"]),
         .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
+        // The teaching lessons' figures and exercises (served by the web app, written as handouts by the CLI).
+        .target(name: "Lessons", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Metrics", "PSFEstimation"]),
         .target(name: "WebApp", dependencies: [
-            "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration", "Reporting",
+            "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration", "Reporting", "Lessons",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,7 +80,7 @@ let package = Package(
         // The command-line tool: one file per subcommand.
         .executableTarget(name: "deblur", dependencies: [
             "ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Tensors", "NN", "Metrics", "Datasets", "Reporting",
-            "Models", "Training", "Restoration", "Workbench", "WebApp", "PSFEstimation", "Fuzzing", "FuzzTargets", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
+            "Models", "Training", "Restoration", "Workbench", "WebApp", "Lessons", "PSFEstimation", "Fuzzing", "FuzzTargets", "CFFTW", "CBLAS", "CPNG", "CTurboJPEG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -94,7 +96,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Reporting", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Training", "Blur", "Datasets", "Metrics"], exclude: ["Fixtures"]),
-        .testTarget(name: "WebAppTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp",
+        .testTarget(name: "WebAppTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Deconvolution", "Metrics", "Restoration", "WebApp", "Lessons",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -108,6 +110,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
         ]),
+        .testTarget(name: "LessonsTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Metrics", "PSFEstimation", "Lessons"]),
         .testTarget(name: "PSFEstimationTests", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Datasets", "PSFEstimation"]),
     ]
 )

@@ -64,6 +64,44 @@ public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, var
     if let d = discrepancy, !(d > 0 && d.isFinite) {
         throw DeconvolutionError.invalidParameter(name: "discrepancy", value: d, expected: "a finite number > 0")
     }
+    try checkRLSettings(variant: variant, start: start)
+    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
+        let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
+        try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance,
+                       discrepancy: variant == .accelerated ? nil : discrepancy, margin: max(psf.height, psf.width))
+        return solver.x
+    }
+}
+
+/// Richardson–Lucy's estimates after chosen iterations of one run — for watching semi-convergence
+/// (the teaching lessons scrub through them). The same iteration as `richardsonLucy` (no stopping rule):
+/// `richardsonLucyIterates(y, psf: h, iterations: n, recording: [n])[n]` equals `richardsonLucy(y, psf: h, iterations: n)`.
+/// - Parameter recording: the iterations (1 … `iterations`) whose estimates are returned; others are ignored.
+/// - Returns: iteration → estimate (not clipped).
+/// - Throws: as `richardsonLucy`.
+public func richardsonLucyIterates(_ blurred: Image, psf: PSF, iterations: Int, recording: Set<Int>,
+                                   variant: RichardsonLucyVariant = .plain, start: RichardsonLucyStart = .observed,
+                                   border: BorderHandling = .reflect) throws -> [Int: Image] {
+    try checkIterations(iterations)
+    try checkRLSettings(variant: variant, start: start)
+    let wanted = recording.filter { (1 ... max(iterations, 1)).contains($0) }
+    var planes: [Int: [Float]] = [:]
+    let n = blurred.planeSize
+    for k in wanted { planes[k] = [Float](repeating: 0, count: blurred.pixels.count) }
+    var channel = 0
+    _ = try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
+        let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
+        try solver.run(iterations: iterations, variant: variant, stopTolerance: nil) { k in
+            guard wanted.contains(k) else { return }
+            planes[k]!.withUnsafeMutableBufferPointer { domain.extract(solver.x, into: $0.baseAddress! + channel * n) }
+        }
+        channel += 1
+        return solver.x
+    }
+    return planes.mapValues { Image(channels: blurred.channels, height: blurred.height, width: blurred.width, pixels: $0) }
+}
+
+func checkRLSettings(variant: RichardsonLucyVariant, start: RichardsonLucyStart) throws {
     switch variant {
     case let .damped(t) where !(t > 0 && t.isFinite):
         throw DeconvolutionError.invalidParameter(name: "damping threshold", value: t, expected: "a finite number > 0")
@@ -73,12 +111,6 @@ public func richardsonLucy(_ blurred: Image, psf: PSF, iterations: Int = 30, var
     }
     if case let .constant(v) = start, !(v > 0 && v.isFinite) {
         throw DeconvolutionError.invalidParameter(name: "start value", value: Double(v), expected: "a finite number > 0")
-    }
-    return try deconvolvePerChannel(blurred, psf: psf, border: border) { plane, domain, blur in
-        let solver = try RLSolver(domain: domain, blur: blur, plane: plane, psf: psf, start: start)
-        try solver.run(iterations: iterations, variant: variant, stopTolerance: stopTolerance,
-                       discrepancy: variant == .accelerated ? nil : discrepancy, margin: max(psf.height, psf.width))
-        return solver.x
     }
 }
 
@@ -157,7 +189,9 @@ final class RLSolver {
         blur.apply(estimate, into: correction, adjoint: true)
     }
 
-    func run(iterations: Int, variant: RichardsonLucyVariant, stopTolerance: Double?, discrepancy: Double? = nil, margin: Int = 0) throws {
+    /// - Parameter afterIteration: called with k (1-based) once `x` holds the k-th estimate.
+    func run(iterations: Int, variant: RichardsonLucyVariant, stopTolerance: Double?, discrepancy: Double? = nil, margin: Int = 0,
+             afterIteration: ((Int) -> Void)? = nil) throws {
         let xp = x.pointer, c = correction.pointer
         let previous = RealBuffer(count: n, zeroed: false)   // x_k before this iteration's update
         let accelerated = variant == .accelerated
@@ -197,6 +231,7 @@ final class RLSolver {
                     parallelRanges(n) { range in for i in range { xp[i] *= c[i] } }
                 }
             }
+            afterIteration?(k + 1)
             if let tolerance = stopTolerance {
                 var change = 0.0, norm = 0.0
                 let pp = previous.pointer

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Metrics
+import Lessons
 
 /// Settings of the web app; every limit has a safe default.
 public struct WebAppConfiguration: Sendable {
@@ -36,6 +37,13 @@ public struct WebAppConfiguration: Sendable {
     public var bodyIdleTimeout: TimeInterval = 30
     /// Open connections beyond this are closed at once.
     public var maxConnections = 4096
+    /// The picture of the lessons (`/learn`); nil uses `LessonSource.standard()` (the built-in astronaut
+    /// in gray, or a drawn scene without the photographs).
+    public var lessonSource: LessonSource?
+    /// Lesson figures computed at once (their own pool, apart from restorations).
+    public var lessonWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Lesson requests allowed to wait (after latest-wins has dropped the superseded ones); more get 503.
+    public var lessonMaxQueued = 64
 
     public init() {}
 }
@@ -49,12 +57,18 @@ public struct WebAppContext: Sendable {
     let service: RestoreService
     /// The page served at `/`, rendered once from its template.
     let page: String
+    /// The "Learn" pages by lesson id ("" = the index), and the lessons' computing.
+    let lessonPages: [String: String]
+    let lessons: LessonService
 
     /// - Throws: when the results folder cannot be created or the page's template is not installed.
     public init(configuration: WebAppConfiguration, methods: OfferedMethods) throws {
         self.configuration = configuration
         self.methods = methods
         page = try WebPage.render(configuration)
+        lessonPages = try LessonPages.render()
+        lessons = LessonService(standard: configuration.lessonSource ?? LessonSource.standard(), workers: configuration.lessonWorkers,
+                                maxQueued: configuration.lessonMaxQueued)
         store = try ResultStore(folder: configuration.resultsFolder, maxAge: configuration.resultMaxAge,
                                 maxBytes: configuration.resultsMaxBytes)
         pool = WorkerPool(workers: configuration.workers, maxQueued: configuration.maxQueued)
@@ -81,6 +95,7 @@ public func buildRouter(_ app: WebAppContext) -> Router<BasicRequestContext> {
                                         .contentSecurityPolicy: pagePolicy, .xContentTypeOptions: "nosniff"],
                  body: .init(byteBuffer: ByteBuffer(string: app.page)))
     }
+    addLessonRoutes(router, app)
     router.get("/healthz") { _, _ in
         let load = await app.pool.load
         return try jsonResponse(Health(status: "ok", running: load.running, queued: load.queued, workers: app.pool.workers))

@@ -29,6 +29,7 @@ struct Deblur: AsyncParsableCommand {
             Score.self,
             Bench.self,
             Serve.self,
+            LessonCommand.self,
             EstimatePSF.self,
             PSFStudy.self,
             Denoise.self,

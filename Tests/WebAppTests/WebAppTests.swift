@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import ImageCore
 import ImageIO
+import Lessons
 import Metrics
 import Restoration
 import Testing
@@ -77,6 +78,7 @@ func makeApp(_ adjust: (inout WebAppConfiguration) -> Void = { _ in }) throws ->
     var configuration = WebAppConfiguration()
     configuration.metrics = [PSNR(), SSIM()]  // fast; the registry's full set is exercised by the CLI
     configuration.workers = 2
+    configuration.lessonSource = LessonSource.drawnScene(side: 128)   // the same picture on every machine
     adjust(&configuration)
     return try WebAppContext(configuration: configuration, methods: testMethods())
 }

@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "Workbench", dependencies: ["ImageCore", "ImageIO", "Blur", "Restoration", "Metrics", "Datasets", "Reporting"]),
         .target(name: "Training", dependencies: ["ImageCore", "ImageIO", "Tensors", "NN", "Models", "Metrics", "Blur", "Datasets", "Reporting"]),
         // The teaching lessons' figures and exercises (served by the web app, written as handouts by the CLI).
-        .target(name: "Lessons", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Metrics", "PSFEstimation"]),
+        .target(name: "Lessons", dependencies: ["ImageCore", "ImageIO", "Spectral", "Blur", "Deconvolution", "Metrics", "PSFEstimation", "Restoration"]),
         .target(name: "WebApp", dependencies: [
             "ImageCore", "ImageIO", "Blur", "Metrics", "Restoration", "Reporting", "Lessons",
             .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),

@@ -2,7 +2,8 @@
 # Browser test of the web app: starts `deblur serve` on a free loopback port, restores a blurred built-in
 # photo through the JSON API and checks that its result address renders in headless Chromium (--dump-dom),
 # then drives the page itself through the DevTools protocol (scripts/browser_drive.py: a bad file, then a
-# real upload with a reference, the slider and the synchronised zoom) and saves a full-page screenshot.
+# real upload with a reference, the slider and the synchronised zoom) and saves a full-page screenshot;
+# then every lesson of /learn (scripts/lessons_drive.py) and thirty tabs of slider moves (scripts/lesson_burst.py).
 #
 #   scripts/browser-test.sh [OUT.png]        (default Reports/web/results.png)
 #
@@ -83,4 +84,9 @@ mkdir -p "$(dirname "$out")"
 python3 scripts/browser_drive.py "$browser" "$url" "$work/set/blurred/chelsea.png" "$work/set/sharp/chelsea.png" \
     "$work/notes.png" "$work/shot.png" || fail "driving the page failed."
 mv "$work/shot.png" "$out"
-echo "browser-test: passed; screenshot $out"
+
+# The "Learn" section: every lesson driven as a student would (sliders, exercise right and wrong), a
+# screenshot of each beside OUT (learn-NAME.png), then thirty tabs moving sliders at once.
+python3 scripts/lessons_drive.py "$browser" "$url" "$(dirname "$out")" || fail "driving the lessons failed."
+python3 scripts/lesson_burst.py "$url" || fail "the lessons' burst test failed."
+echo "browser-test: passed; screenshots $out and $(dirname "$out")/learn-*.png"

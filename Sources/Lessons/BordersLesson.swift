@@ -86,9 +86,12 @@ public struct BordersLesson: Lesson {
         let valid = try table(source, psf: psf, method: method)[1]
         let best = valid.indices.max { valid[$0] < valid[$1] }!
         let chosen = Self.borders.firstIndex(of: answer)!
-        if chosen == best {
-            return LessonVerdict(correct: true, message: String(format: "Right: on honest blur, border %@ scores %.2f dB, the best of the three (none: %.2f dB).", answer, valid[best], valid[0]))
+        // Within 0.1 dB of the best counts: two handlings can tie (reflect and taper often do).
+        if valid[chosen] >= valid[best] - 0.1 {
+            let tie = Self.borders.indices.filter { $0 != chosen && valid[$0] >= valid[best] - 0.1 }.map { Self.borders[$0] }
+            return LessonVerdict(correct: true, message: String(format: "Right: on honest blur, border %@ scores %.2f dB%@ (none: %.2f dB).", answer, valid[chosen],
+                                                                tie.isEmpty ? ", the best of the three" : ", level with " + tie.joined(separator: " and "), valid[0]))
         }
-        return LessonVerdict(correct: false, message: String(format: "Not this one: border %@ scores %.2f dB on valid blur; another handling does better. Compare the three with the blur set to valid.", answer, valid[chosen]))
+        return LessonVerdict(correct: false, message: String(format: "Not this one: border %@ scores %.2f dB on valid blur, %.2f dB below the best. Compare the three with the blur set to valid.", answer, valid[chosen], valid[best] - valid[chosen]))
     }
 }

@@ -137,6 +137,8 @@ public struct LessonPicture: Sendable {
 public struct LessonFrame: Sendable {
     public var step: Int
     public var image: Image
+    /// Which sequence the frame belongs to when a figure has several ("x" and "z" of plug-and-play).
+    public var series: String = ""
 }
 
 /// What a lesson computes for one set of parameters: numbers, pictures, plots and, for lessons
@@ -184,7 +186,7 @@ public protocol Lesson: Sendable {
 
 /// The lessons, in teaching order.
 public enum LessonCatalog {
-    public static let all: [any Lesson] = [BlurLesson(), WienerLesson(), RichardsonLucyLesson(), BordersLesson(), PSFLesson()]
+    public static let all: [any Lesson] = [BlurLesson(), WienerLesson(), RichardsonLucyLesson(), BordersLesson(), PSFLesson(), VersusLesson()]
 
     /// - Throws: `LessonError.unknownLesson`.
     public static func lesson(_ id: String) throws -> any Lesson {

@@ -81,6 +81,12 @@ public struct PlugAndPlayMethod: RestorationMethod {
     public var summary: String { Restoration.summary(Self.base(prior, options), values) }
 
     public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
+        try restore(blurred, psf: psf, observe: nil)
+    }
+
+    /// `restore`, calling `observe(k, x, z)` after each iteration with the data step's x and the denoised z
+    /// (for the teaching lesson that steps through them).
+    public func restore(_ blurred: Image, psf: PSF?, observe: ((_ iteration: Int, _ x: Image, _ z: Image) -> Void)?) throws -> Image {
         let psf = try Common.require(psf, name)
         let denoiser: any Denoiser
         switch blurred.channels {
@@ -93,6 +99,6 @@ public struct PlugAndPlayMethod: RestorationMethod {
         let top = Double(denoiser.maximumSigma)
         return try plugAndPlay(blurred, psf: psf, denoiser: { x, sigma in
             try denoiser.denoise(x, sigma: Float(min(sigma, top)))
-        }, options: options)
+        }, options: options, observe: observe)
     }
 }

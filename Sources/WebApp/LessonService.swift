@@ -79,7 +79,7 @@ final class LessonService: @unchecked Sendable {
 struct LessonFigureResponse: Codable, Sendable {
     struct Picture: Codable, Sendable { var name: String; var caption: String; var src: String }
     struct Plot: Codable, Sendable { var name: String; var svg: String }
-    struct Frame: Codable, Sendable { var step: Int; var src: String }
+    struct Frame: Codable, Sendable { var step: Int; var series: String; var src: String }
     var lesson: String
     var image: String
     var parameters: [String: String]
@@ -99,7 +99,7 @@ struct LessonFigureResponse: Codable, Sendable {
         texts = f.texts
         pictures = try f.pictures.map { Picture(name: $0.name, caption: $0.caption, src: try dataURL($0.image)) }
         plots = f.plots.map { Plot(name: $0.name, svg: $0.svg()) }
-        frames = try f.frames.map { Frame(step: $0.step, src: try dataURL($0.image)) }
+        frames = try f.frames.map { Frame(step: $0.step, series: $0.series, src: try dataURL($0.image)) }
         overlays = f.overlays
         self.seconds = seconds
     }

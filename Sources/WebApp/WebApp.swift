@@ -42,8 +42,9 @@ public struct WebAppConfiguration: Sendable {
     public var lessonSource: LessonSource?
     /// Lesson figures computed at once (their own pool, apart from restorations).
     public var lessonWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Lesson requests allowed to wait (after latest-wins has dropped the superseded ones); more get 503.
-    public var lessonMaxQueued = 64
+    /// Lesson requests allowed to wait for a worker; more get 503. Generous, because a waiting request that
+    /// its page has superseded costs nothing: it is answered 409 the moment it reaches a worker.
+    public var lessonMaxQueued = 1024
 
     public init() {}
 }

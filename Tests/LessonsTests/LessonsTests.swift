@@ -204,3 +204,29 @@ import Testing
         #expect(throws: DeconvolutionError.self) { try richardsonLucyIterates(blurred, psf: psf, iterations: 0, recording: [1]) }
     }
 }
+
+@Suite struct VersusLessonTests {
+    @Test func theRowsAndThePlugAndPlayIteratesAgree() throws {
+        let lesson = VersusLesson()
+        let source = LessonSource.drawnScene(side: 128)
+        let p: LessonParameters = ["family": "motion", "size": "9", "angle": "30"]
+        let f = try lesson.figure(p, source: source)
+        let rows = try #require(f.texts["rows"]).split(separator: ",").map(String.init)
+        #expect(rows.first == "blurred" && rows[1] == "hyper-laplacian" && rows.contains("unet (blind)"))
+        let pnp = try #require(rows.firstIndex { $0.hasPrefix("pnp") }, "a plug-and-play prior is committed (Baselines/models/denoiser.safetensors)")
+        // The last denoised iterate is the method's result.
+        let steps = f.frames.filter { $0.series == "z" }.count
+        #expect(steps == 8 && f.frames.filter { $0.series == "x" }.count == 8)
+        #expect(abs(f.numbers["psnr_z_\(steps)"]! - f.numbers["psnr_\(pnp)"]!) < 1e-9)
+        // Every restoration that knows the PSF beats the blurred input.
+        #expect(f.numbers["psnr_1"]! > f.numbers["psnr_0"]! + 1 && f.numbers["psnr_\(pnp)"]! > f.numbers["psnr_0"]! + 1)
+        let overtake = (1 ... steps).first { f.numbers["psnr_z_\($0)"]! > f.numbers["psnr_1"]! }
+        var answer = p
+        answer["answer"] = overtake.map(String.init) ?? "never"
+        #expect(try lesson.check(answer, source: source).correct)
+        answer["answer"] = overtake == 1 ? "never" : "1"
+        #expect(try !lesson.check(answer, source: source).correct)
+        answer["answer"] = "99"
+        #expect(throws: LessonError.self) { try lesson.check(answer, source: source) }
+    }
+}

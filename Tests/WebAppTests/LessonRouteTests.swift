@@ -88,7 +88,7 @@ private func message(_ data: Data) throws -> String {
     @Test func everyLessonAnswersItsDefaultsAndChecksAnAnswer() async throws {
         let app = try makeApp()
         defer { app.store.removeAll() }
-        for (lesson, answer) in [("blur", "0.004"), ("wiener", "0.02"), ("rl", "10"), ("borders", "reflect"), ("psf", "17,35")] {
+        for (lesson, answer) in [("blur", "0.004"), ("wiener", "0.02"), ("rl", "10"), ("borders", "reflect"), ("psf", "17,35"), ("versus", "2")] {
             let (status, data, _) = try await get(app, "/api/lessons/\(lesson)?iterations=20")
             #expect(status == .ok, "\(lesson): \(String(decoding: data, as: UTF8.self).prefix(200))")
             let figure = try JSONDecoder().decode(Figure.self, from: data)

@@ -117,6 +117,18 @@ def drive(dt, base, out_dir):
     found = lo * 0.0005
     message = l.expect_verdicts(f"{found:.4f}", "0.045")
     results["blur"] = {"latencies_ms": l.latencies, "answer": found, "verdict": message}
+    # A student's own picture, through the file picker: the figure comes back for it.
+    own = os.path.join("Data", "builtin", "chelsea.png")
+    if os.path.exists(own):
+        before = l.updates()
+        dt.set_file("#upload", os.path.abspath(own))
+        dt.wait_for(f"Number(document.body.dataset.updates || 0) > {before} && window.lastFigure.image.startsWith('u')",
+                    "blur: the figure of the uploaded picture", 60)
+        if not l.picture("sharp") or l.number("psnr_blurred") is None:
+            fail("blur: no figure for the uploaded picture")
+        dt.evaluate("document.getElementById('standard').click()")
+        dt.wait_for("window.lastFigure.image === 'astronaut' || !window.lastFigure.image.startsWith('u')", "blur: back to the built-in picture", 60)
+        results["blur"]["upload"] = "ok"
     l.screenshot(out_dir)
 
     # 2. Wiener's trade-off: the NSR slider (log scale), the answer read off the curve's optimum.

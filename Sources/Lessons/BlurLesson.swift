@@ -45,7 +45,7 @@ public struct BlurLesson: Lesson {
             LessonPicture(name: "psf", caption: "PSF \(psf.spec) (\(psf.width)×\(psf.height) px, enlarged, brightest = 1)",
                           image: psf.viewingImage(minimumSide: 128).clamped(to: 0 ... 1)),
             LessonPicture(name: "sharp", caption: "sharp (\(source.name))", image: sharp),
-            .display(name: "blurred", caption: String(format: "blurred, circular, noise σ = %.3f", sigma), image: blurred),
+            .display(name: "blurred", caption: String(format: "blurred, circular, noise σ = %g", sigma), image: blurred),
             LessonPicture(name: "otf", caption: "|H| on a log scale, zero frequency in the centre (inferno: black ≤ 10⁻⁴, yellow = 1)",
                           image: Colormap.inferno.apply(to: spectrum.mapPixels { log10(max($0, 1e-6)) }, range: -4 ... 0)),
             .display(name: "inverse", caption: "naive inverse filter Y / H (0 where H = 0)", image: inverse),

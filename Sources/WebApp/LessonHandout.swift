@@ -46,12 +46,17 @@ public enum LessonHandout {
             let figure = try lesson.figure(parameters, source: source)
             var pictures: [Picture] = []
             var shown = figure.pictures
-            // Iterates: the first, the best and the last frame stand for the slider.
-            if !figure.frames.isEmpty {
-                let best = figure.frames.max { (figure.numbers["psnr_at_\($0.step)"] ?? 0) < (figure.numbers["psnr_at_\($1.step)"] ?? 0) }!
-                for f in [figure.frames.first!, best, figure.frames.last!] where !shown.contains(where: { $0.name == "iteration-\(f.step)" }) {
-                    shown.append(LessonPicture(name: "iteration-\(f.step)", caption: String(format: "after %d iteration%@: PSNR %.2f dB", f.step, f.step == 1 ? "" : "s",
-                                                                                             figure.numbers["psnr_at_\(f.step)"] ?? .nan), image: f.image))
+            // Iterates: the first, the best and the last frame of each sequence stand for the slider.
+            for series in Set(figure.frames.map(\.series)).sorted() {
+                let frames = figure.frames.filter { $0.series == series }
+                func score(_ f: LessonFrame) -> Double? { figure.numbers[series.isEmpty ? "psnr_at_\(f.step)" : "psnr_\(series)_\(f.step)"] }
+                let best = frames.max { (score($0) ?? -.infinity) < (score($1) ?? -.infinity) }!
+                for f in [frames.first!, best, frames.last!] {
+                    let name = (series.isEmpty ? "iteration" : series) + "-\(f.step)"
+                    guard !shown.contains(where: { $0.name == name }) else { continue }
+                    let what = series.isEmpty ? "" : "\(series) "
+                    shown.append(LessonPicture(name: name, caption: String(format: "%@after %d iteration%@: PSNR %.2f dB", what, f.step, f.step == 1 ? "" : "s",
+                                                                            score(f) ?? .nan), image: f.image))
                 }
             }
             for p in shown {
@@ -62,7 +67,7 @@ public enum LessonHandout {
                 pictures.append(Picture(file: file, caption: p.caption))
             }
             let numbers = figure.numbers.keys.sorted().filter { !$0.hasPrefix("psnr_at_") }.map {
-                Number(name: $0.replacingOccurrences(of: "_", with: " "), value: String(format: "%.4g", figure.numbers[$0]!))
+                Number(name: label($0, texts: figure.texts), value: String(format: "%.4g", figure.numbers[$0]!))
             }
             settings.append(Setting(number: i + 1, label: parameters.canonical.replacingOccurrences(of: "&", with: ", "),
                                     pictures: pictures, plots: figure.plots.map { $0.svg() }, numbers: numbers))
@@ -78,5 +83,13 @@ public enum LessonHandout {
         let payload: [String: Any] = ["lesson": id, "title": lesson.title, "picture": source.name, "settings": record]
         try writeAtomically(try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys]), to: json)
         return written + [html, json]
+    }
+
+    /// A number's name for people: "psnr_x_3" → "psnr x 3"; a row index named in the figure's texts
+    /// ("psnr_1" with row_1 = "hyper-laplacian") → "psnr hyper-laplacian".
+    static func label(_ key: String, texts: [String: String]) -> String {
+        let parts = key.split(separator: "_").map(String.init)
+        if parts.count == 2, Int(parts[1]) != nil, let row = texts["row_\(parts[1])"] { return "\(parts[0]) \(row)" }
+        return parts.joined(separator: " ")
     }
 }

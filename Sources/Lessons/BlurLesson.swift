@@ -16,6 +16,8 @@ public struct BlurLesson: Lesson {
     public let title = "Blur is convolution"
     public let summary = "A PSF you can change, the blurred image, |H| on a log scale with its zeros, and the naive inverse filter exploding as noise grows."
 
+    public let parameterNames = ["family", "size", "angle", "sigma"]
+
     public init() {}
 
     public var handoutSettings: [LessonParameters] {

@@ -14,6 +14,8 @@ public struct BordersLesson: Lesson {
     public let title = "Borders and the inverse crime"
     public let summary = "Circular against valid (honest) blur × border handling none, reflect, taper: the same method scored six ways."
 
+    public let parameterNames = ["family", "size", "angle", "method", "blur", "border"]
+
     public init() {}
 
     public static let blurs = ["circular", "valid"]

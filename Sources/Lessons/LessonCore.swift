@@ -10,6 +10,7 @@ public enum LessonError: LocalizedError, Equatable {
     case missingParameter(String)
     case unknownImage(String)
     case imageTooSmall(width: Int, height: Int, minimum: Int)
+    case unknownParameter(String, lesson: String, known: [String])
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +22,8 @@ public enum LessonError: LocalizedError, Equatable {
             return "The parameter '\(name)' is missing."
         case let .unknownImage(id):
             return "The uploaded image '\(id)' is not (or no longer) on this server; upload it again."
+        case let .unknownParameter(name, lesson, known):
+            return "The lesson '\(lesson)' has no parameter '\(name)'; its parameters are \(known.joined(separator: ", "))."
         case let .imageTooSmall(width, height, minimum):
             return "The image is \(width)×\(height) pixels; the lessons need at least \(minimum) pixels on each side."
         }
@@ -178,10 +181,22 @@ public protocol Lesson: Sendable {
     var id: String { get }
     var title: String { get }
     var summary: String { get }
+    /// The parameters the figure reads (the exercise also reads `answer`).
+    var parameterNames: [String] { get }
     /// Slider positions the handout (`deblur lesson NAME`) precomputes.
     var handoutSettings: [LessonParameters] { get }
     func figure(_ parameters: LessonParameters, source: LessonSource) throws -> LessonFigure
     func check(_ parameters: LessonParameters, source: LessonSource) throws -> LessonVerdict
+}
+
+extension Lesson {
+    /// - Throws: `LessonError.unknownParameter` for a name the lesson does not read (a typo would otherwise
+    ///   silently give the default).
+    public func checkNames(_ p: LessonParameters, answer: Bool = false) throws {
+        for name in p.values.keys.sorted() where !parameterNames.contains(name) && !(answer && name == "answer") {
+            throw LessonError.unknownParameter(String(name.prefix(32)), lesson: id, known: parameterNames)
+        }
+    }
 }
 
 /// The lessons, in teaching order.

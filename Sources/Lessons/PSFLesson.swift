@@ -13,6 +13,8 @@ public struct PSFLesson: Lesson {
     public let title = "Estimating the PSF"
     public let summary = "The spectrum of a motion-blurred photo with the sinc zeros of your guess overlaid: fit length and angle by hand, then see the estimator's answer."
 
+    public let parameterNames = ["case", "length", "angle", "estimate"]
+
     public init() {}
 
     /// The hidden blurs, by `case` (length in px, angle in degrees counter-clockwise).

@@ -12,6 +12,8 @@ public struct RichardsonLucyLesson: Lesson {
     public let title = "Richardson–Lucy semi-convergence"
     public let summary = "An iterations slider over precomputed iterates, the PSNR-versus-iteration curve at two noise levels, and damping and total variation as toggles."
 
+    public let parameterNames = ["family", "size", "angle", "variant", "iterations", "level"]
+
     public init() {}
 
     /// The two noise levels of the curve.

@@ -14,6 +14,8 @@ public struct VersusLesson: Lesson {
     public let title = "Classical versus learned"
     public let summary = "The best classical method and the learned ones on the same picture, with error maps and scores; plug-and-play's iterates x and z stepped through."
 
+    public let parameterNames = ["family", "size", "angle"]
+
     public init() {}
 
     static let sigma = 0.01

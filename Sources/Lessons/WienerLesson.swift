@@ -19,6 +19,8 @@ public struct WienerLesson: Lesson {
     public let title = "Wiener's trade-off"
     public let summary = "The noise-to-signal ratio on a slider: the restored image, its PSNR, and the PSNR-versus-NSR curve with the optimum and the noise-based default marked."
 
+    public let parameterNames = ["family", "size", "angle", "sigma", "nsr"]
+
     public init() {}
 
     public var handoutSettings: [LessonParameters] {

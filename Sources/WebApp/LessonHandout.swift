@@ -28,21 +28,23 @@ public enum LessonHandout {
         var generated: String
     }
 
-    /// Writes the handout of `lesson` on `source` into `folder` (created if needed); returns the files written.
+    /// Writes the handout of `lesson` on `source` into `folder` (created if needed) at `settings` (default: the
+    /// lesson's `handoutSettings`); returns the files written.
     /// Every file is written atomically; `figures.json` holds each setting's parameters and numbers.
     /// - Throws: `LessonError` and the computations' errors; `TemplateError` when the templates are missing.
     @discardableResult
-    public static func write(lesson id: String, source: LessonSource, to folder: URL,
+    public static func write(lesson id: String, source: LessonSource, to folder: URL, settings chosen: [LessonParameters]? = nil,
                              progress: (String) -> Void = { _ in }) throws -> [URL] {
         let lesson = try LessonCatalog.lesson(id)
+        let handoutSettings = chosen ?? lesson.handoutSettings
         let number = (LessonCatalog.all.firstIndex { $0.id == id } ?? 0) + 1
         let templates = try TemplateLibrary(module: "WebApp", sourceFolder: WebPage.sourceTemplates)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var written: [URL] = []
         var settings: [Setting] = []
         var record: [[String: Any]] = []
-        for (i, parameters) in lesson.handoutSettings.enumerated() {
-            progress("setting \(i + 1) of \(lesson.handoutSettings.count): \(parameters.canonical)")
+        for (i, parameters) in handoutSettings.enumerated() {
+            progress("setting \(i + 1) of \(handoutSettings.count): \(parameters.canonical)")
             let figure = try lesson.figure(parameters, source: source)
             var pictures: [Picture] = []
             var shown = figure.pictures

@@ -27,6 +27,7 @@ func addLessonRoutes(_ router: Router<BasicRequestContext>, _ app: WebAppContext
     router.get("/api/lessons/:name") { request, context in
         let lesson = try lessonNamed(context)
         let query = try LessonQuery(request)
+        try lessonCall { try lesson.checkNames(query.parameters) }
         let source = try lessonCall { try app.lessons.source(named: query.image) }
         let answer = try await lessonCallAsync {
             try await app.lessons.run(client: query.client, seq: query.seq) {
@@ -41,6 +42,7 @@ func addLessonRoutes(_ router: Router<BasicRequestContext>, _ app: WebAppContext
     router.get("/api/lessons/:name/check") { request, context in
         let lesson = try lessonNamed(context)
         let query = try LessonQuery(request)
+        try lessonCall { try lesson.checkNames(query.parameters, answer: true) }
         let source = try lessonCall { try app.lessons.source(named: query.image) }
         let verdict = try await lessonCallAsync {
             try await app.lessons.run(client: nil, seq: nil) { try lesson.check(query.parameters, source: source) }

@@ -19,6 +19,7 @@ struct LessonCommand: ParsableCommand {
         Examples:
           deblur lesson wiener -o handouts/wiener
           deblur lesson rl --image my-photo.jpg -o handouts/rl
+          deblur lesson wiener --setting 'nsr=0.001' --setting 'nsr=0.03&sigma=0.02' -o handouts/wiener
         """)
 
     @Argument(help: "The lesson: \(LessonCatalog.all.map(\.id).joined(separator: ", ")).")
@@ -29,6 +30,11 @@ struct LessonCommand: ParsableCommand {
 
     @Option(help: "The picture (PNG or JPEG; made gray, at most 512 × 512). Default: the built-in astronaut (Data/builtin), or a drawn scene without it.")
     var image: String?
+
+    @Option(name: .customLong("setting"), help: ArgumentHelp(
+        "A slider position to precompute, as the page's query: e.g. 'nsr=0.01&sigma=0.02' (repeat for several; default: the lesson's own few).",
+        valueName: "QUERY"))
+    var settings: [String] = []
 
     @OptionGroup var pixelLimit: PixelLimitOption
 
@@ -50,7 +56,29 @@ struct LessonCommand: ParsableCommand {
             source = LessonSource.standard()
         }
         let started = Date()
-        let files = try LessonHandout.write(lesson: name, source: source, to: URL(fileURLWithPath: output)) { print($0) }
+        var chosen: [LessonParameters]?
+        if !settings.isEmpty {
+            chosen = try settings.map { query in
+                var p = LessonParameters()
+                for pair in query.split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard kv.count == 2, !kv[0].isEmpty else {
+                        throw ValidationError("--setting '\(query)': each part must be NAME=VALUE, joined by &, e.g. nsr=0.01&sigma=0.02.")
+                    }
+                    p[kv[0]] = kv[1]
+                }
+                // Checked now, so a typo is reported before anything is written.
+                do {
+                    let lesson = try LessonCatalog.lesson(name)
+                    try lesson.checkNames(p)
+                    _ = try lesson.figure(p, source: source)
+                } catch let error as LessonError {
+                    throw ValidationError("--setting '\(query)': \(error.localizedDescription)")
+                }
+                return p
+            }
+        }
+        let files = try LessonHandout.write(lesson: name, source: source, to: URL(fileURLWithPath: output), settings: chosen) { print($0) }
         print(String(format: "wrote %d files to %@ in %.1f s (picture: %@)", files.count, output, Date().timeIntervalSince(started), source.name))
     }
 }

@@ -56,32 +56,34 @@ private func message(_ data: Data) throws -> String {
     }
 
     /// The endpoint answers with the same numbers as the handout (`deblur lesson`) writes for the same
-    /// parameters: one code path, two surfaces.
-    @Test func theEndpointAndTheHandoutGiveTheSameNumbers() async throws {
+    /// parameters, for every lesson and every setting of its handout: one code path, two surfaces.
+    @Test(arguments: LessonCatalog.all.map(\.id))
+    func theEndpointAndTheHandoutGiveTheSameNumbers(lesson: String) async throws {
         let app = try makeApp()
         defer { app.store.removeAll() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("handout-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = LessonSource.drawnScene(side: 128)
-        let files = try LessonHandout.write(lesson: "blur", source: source, to: folder)
+        let files = try LessonHandout.write(lesson: lesson, source: source, to: folder)
         #expect(files.contains { $0.lastPathComponent == "index.html" })
         let html = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
-        #expect(html.contains("Blur is convolution") && html.contains("s1-inverse.png") && !html.contains("{{"))
+        #expect(html.contains(try LessonCatalog.lesson(lesson).title.replacingOccurrences(of: "'", with: "&#39;")) && html.contains("s1-") && !html.contains("{{"))
+        #expect(!html.contains("nan dB"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("figures.json"))) as! [String: Any]
         let settings = json["settings"] as! [[String: Any]]
-        #expect(settings.count == BlurLesson().handoutSettings.count)
+        #expect(settings.count == (try LessonCatalog.lesson(lesson)).handoutSettings.count)
         for setting in settings {
             let parameters = setting["parameters"] as! [String: String]
             let expected = setting["numbers"] as! [String: Double]
             let query = parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" }.joined(separator: "&")
-            let (status, data, _) = try await get(app, "/api/lessons/blur?\(query)")
+            let (status, data, _) = try await get(app, "/api/lessons/\(lesson)?\(query)")
             #expect(status == .ok)
             let figure = try JSONDecoder().decode(Figure.self, from: data)
             #expect(figure.image == source.name)
             #expect(figure.numbers.keys.sorted() == expected.keys.sorted())
-            for (k, v) in expected { #expect(abs(figure.numbers[k]! - v) <= 1e-9 * max(1, abs(v)), "\(query): \(k)") }
-            #expect(figure.pictures.map(\.name) == ["psf", "sharp", "blurred", "otf", "inverse"])
-            #expect(figure.pictures.allSatisfy { $0.src.hasPrefix("data:image/jpeg;base64,") })
+            for (k, v) in expected { #expect(abs(figure.numbers[k]! - v) <= 1e-9 * max(1, abs(v)), "\(lesson) \(query): \(k)") }
+            #expect(!figure.pictures.isEmpty && figure.pictures.allSatisfy { $0.src.hasPrefix("data:image/jpeg;base64,") })
+            if lesson == "blur" { #expect(figure.pictures.map(\.name) == ["psf", "sharp", "blurred", "otf", "inverse"]) }
         }
     }
 
@@ -89,11 +91,12 @@ private func message(_ data: Data) throws -> String {
         let app = try makeApp()
         defer { app.store.removeAll() }
         for (lesson, answer) in [("blur", "0.004"), ("wiener", "0.02"), ("rl", "10"), ("borders", "reflect"), ("psf", "17,35"), ("versus", "2")] {
-            let (status, data, _) = try await get(app, "/api/lessons/\(lesson)?iterations=20")
+            let query = lesson == "rl" ? "iterations=20&" : ""
+            let (status, data, _) = try await get(app, "/api/lessons/\(lesson)?\(query)")
             #expect(status == .ok, "\(lesson): \(String(decoding: data, as: UTF8.self).prefix(200))")
             let figure = try JSONDecoder().decode(Figure.self, from: data)
             #expect(!figure.pictures.isEmpty)
-            let (s, verdict, _) = try await get(app, "/api/lessons/\(lesson)/check?iterations=20&answer=\(answer)")
+            let (s, verdict, _) = try await get(app, "/api/lessons/\(lesson)/check?\(query)answer=\(answer)")
             #expect(s == .ok)
             let v = try JSONDecoder().decode(LessonVerdict.self, from: verdict)
             #expect(!v.message.isEmpty)
@@ -111,6 +114,8 @@ private func message(_ data: Data) throws -> String {
             ("/api/lessons/blur?family=../../etc/passwd", .badRequest, "one of gaussian, disk, motion"),
             ("/api/lessons/wiener?nsr=-1", .badRequest, "'nsr'"),
             ("/api/lessons/rl?variant=fast", .badRequest, "'variant'"),
+            ("/api/lessons/wiener?nrs=0.01", .badRequest, "no parameter 'nrs'; its parameters are family, size, angle, sigma, nsr"),
+            ("/api/lessons/wiener?answer=0.01", .badRequest, "no parameter 'answer'"),
             ("/api/lessons/fourier", .notFound, "There is no lesson 'fourier'"),
             ("/api/lessons/blur?image=u123", .badRequest, "upload it again"),
             ("/api/lessons/blur?seq=soon", .badRequest, "'seq'"),

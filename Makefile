@@ -13,7 +13,7 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-# The browser test (headless Chromium drives the web app; ~25 s plus installing chromium once)
+# The browser test (headless Chromium drives the web app and every lesson; a release build, then ~45 s, plus installing chromium once)
 # runs first, so the Swift Testing summary stays the last line; BROWSER_TEST=0 skips it.
 BROWSER_TEST ?= 1
 test: setup

@@ -167,6 +167,8 @@ public struct LessonFigure: Sendable {
 public struct LessonOverlay: Sendable, Codable, Equatable {
     public var picture: String
     public var label: String
+    /// The picture's side in pixels: the segments' coordinate frame.
+    public var side: Double
     public var segments: [[Double]]   // [x0, y0, x1, y1]
 }
 

@@ -51,6 +51,7 @@ public struct PSFLesson: Lesson {
         let angle = try p.number("angle", in: -180 ... 180, default: 0)
         let (image, _) = try blurred(source, case: index)
         let spectrum = try LessonCache.shared.value("spectrum|\(source.name)|\(index)") { try logSpectrumPicture(image) }
+        let cepstrum = try LessonCache.shared.value("cepstrum|\(source.name)|\(index)") { try cepstrumPicture(image, radius: Self.cepstrumRadius) }
         var figure = LessonFigure(lesson: id, parameters: p.values)
         let sorted = spectrum.pixels.sorted()
         let lo = sorted[sorted.count / 100], hi = sorted[sorted.count * 998 / 1000]
@@ -58,19 +59,52 @@ public struct PSFLesson: Lesson {
             .display(name: "blurred", caption: "blurred by a hidden straight motion (case \(index)), noise σ = \(format(Self.sigma))", image: image),
             LessonPicture(name: "spectrum", caption: "log |spectrum| of the periodic component, zero frequency in the centre, with the zero lines of your guess",
                           image: Colormap.gray.apply(to: spectrum, range: lo ... hi)),
+            LessonPicture(name: "cepstrum", caption: "real cepstrum, ±\(Self.cepstrumRadius) px around its origin (dark = negative): a motion of length L leaves dark dots at ±L along the motion (fainter ones at ±2L); rings mark your guess",
+                          image: Colormap.gray.apply(to: cepstrum, range: Self.displayRange(cepstrum))),
         ]
         figure.overlays = [LessonOverlay(picture: "spectrum", label: String(format: "zeros of motion:%g,%g", length, angle),
-                                         segments: Self.zeroLines(length: length, angle: angle, side: spectrum.width))]
+                                         side: Double(spectrum.width), segments: Self.zeroLines(length: length, angle: angle, side: spectrum.width)),
+                           LessonOverlay(picture: "cepstrum", label: String(format: "±L of motion:%g,%g", length, angle),
+                                         side: Double(cepstrum.width), segments: Self.cepstrumMarks(length: length, angle: angle, side: cepstrum.width))]
         figure.numbers = ["length": length, "angle": angle, "spectrum_side": Double(spectrum.width)]
         if p["estimate"] == "1" {
             let estimate = try LessonCache.shared.value("psf-estimate|\(source.name)|\(index)") { try estimatePSF(image, model: .motion) }
             figure.numbers["estimated_length"] = estimate.length ?? 0
             figure.numbers["estimated_angle"] = estimate.angle ?? 0
             figure.numbers["estimate_confidence"] = estimate.confidence
-            figure.overlays.append(LessonOverlay(picture: "spectrum", label: "estimator",
+            figure.overlays.append(LessonOverlay(picture: "spectrum", label: "estimator", side: Double(spectrum.width),
                                                  segments: Self.zeroLines(length: estimate.length ?? 1, angle: estimate.angle ?? 0, side: spectrum.width)))
         }
         return figure
+    }
+
+    static let cepstrumRadius = 40
+
+    /// Rings (octagons of radius 3 px, open in the middle so the dot inside stays visible) at ±L·d around
+    /// the centre of a `side` × `side` cepstrum picture: 8 segments per ring, the first ring at +L·d.
+    public static func cepstrumMarks(length: Double, angle: Double, side: Int) -> [[Double]] {
+        let a = angle * .pi / 180, c = Double(side / 2), r = 3.0
+        return [1.0, -1.0].flatMap { s -> [[Double]] in
+            let x = c + s * length * cos(a), y = c - s * length * sin(a)
+            return (0 ..< 8).map { k in
+                let t0 = Double(k) * .pi / 4, t1 = Double(k + 1) * .pi / 4
+                return [x + r * cos(t0), y + r * sin(t0), x + r * cos(t1), y + r * sin(t1)]
+            }
+        }
+    }
+
+    /// The centres of the rings `cepstrumMarks` draws (+L·d first).
+    public static func cepstrumMarkCentres(length: Double, angle: Double, side: Int) -> [(x: Double, y: Double)] {
+        let a = angle * .pi / 180, c = Double(side / 2)
+        return [1.0, -1.0].map { s in (c + s * length * cos(a), c - s * length * sin(a)) }
+    }
+
+    /// A display range for the cepstrum: ±3 robust standard deviations around its median.
+    static func displayRange(_ image: Image) -> ClosedRange<Float> {
+        let sorted = image.pixels.sorted()
+        let median = sorted[sorted.count / 2]
+        let spread = max(sorted[sorted.count * 84 / 100] - sorted[sorted.count * 16 / 100], 1e-6)
+        return (median - 1.5 * spread) ... (median + 1.5 * spread)
     }
 
     /// The angle difference of two line directions, in degrees (0 … 90; a line at θ is the line at θ + 180).

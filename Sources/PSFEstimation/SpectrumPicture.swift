@@ -33,3 +33,25 @@ public func logSpectrumPicture(_ image: Image) throws -> Image {
     }
     return Image(channels: 1, height: n, width: n, pixels: smoothed)
 }
+
+/// The real cepstrum `F⁻¹[log |P̂|]` of the same periodic component as `logSpectrumPicture`, its
+/// central (2·`radius` + 1)² pixels with the origin in the middle (row and column `radius`). A straight
+/// motion of length L along d puts negative peaks (dark) near ±L·d, a disk of radius R a dark ring near
+/// 2R — the features the motion and defocus estimators look for. The origin's own large value is
+/// replaced by its neighbours' mean so the picture's range shows the rest.
+/// - Throws: `PSFEstimationError` for non-finite, tiny (< 32 px) or flat images.
+public func cepstrumPicture(_ image: Image, radius: Int = 40) throws -> Image {
+    let plane = centralSquare(try validatedGray(image, minimumSide: minimumParametricSide), maxSide: spectralAnalysisSide)
+    let spectrum = LogSpectrum(plane)
+    let c = spectrum.cepstrum()
+    let n = plane.height, r = min(radius, n / 2 - 1), side = 2 * r + 1
+    var out = Image(channels: 1, height: side, width: side)
+    for y in -r ... r {
+        for x in -r ... r {
+            out.pixels[(y + r) * side + x + r] = Float(c[((y + n) % n) * n + (x + n) % n])
+        }
+    }
+    let centre = r * side + r
+    out.pixels[centre] = (out.pixels[centre - 1] + out.pixels[centre + 1] + out.pixels[centre - side] + out.pixels[centre + side]) / 4
+    return out
+}

@@ -173,6 +173,32 @@ import Testing
         #expect(right < mirrored - 0.5 && right < turned - 0.5 && right < average - 0.5, "\(right) \(mirrored) \(turned) \(average)")
     }
 
+    @Test func theCepstrumIsDarkestWhereTheGuessMarksTheMotion() throws {
+        var noise = Image(channels: 1, height: 256, width: 256)
+        var rng = SeededRNG(seed: 4)
+        for i in noise.pixels.indices { noise.pixels[i] = Float(0.5 + 0.2 * rng.normal()) }
+        let blurred = try convolve(noise, kernel: PSF.motion(length: 16, angle: 30).weights, boundary: .periodic)
+        let c = try cepstrumPicture(blurred, radius: 40)
+        #expect(c.width == 81 && c.height == 81)
+        func value(near centres: [(x: Double, y: Double)]) -> Float {
+            // The darkest pixel within 1 px of each ring's centre; the mean over both rings.
+            centres.map { p in
+                var best = Float.infinity
+                for dy in -1 ... 1 { for dx in -1 ... 1 { best = min(best, c.pixels[(Int(p.y.rounded()) + dy) * 81 + Int(p.x.rounded()) + dx]) } }
+                return best
+            }.reduce(0, +) / Float(centres.count)
+        }
+        let right = value(near: PSFLesson.cepstrumMarkCentres(length: 16, angle: 30, side: 81))
+        let mirrored = value(near: PSFLesson.cepstrumMarkCentres(length: 16, angle: -30, side: 81))
+        let shorter = value(near: PSFLesson.cepstrumMarkCentres(length: 9, angle: 30, side: 81))
+        let double = value(near: PSFLesson.cepstrumMarkCentres(length: 32, angle: 30, side: 81))
+        #expect(right < double, "the first cepstral dip (±L) is deeper than the second (±2L)")
+        let rings = PSFLesson.cepstrumMarks(length: 16, angle: 30, side: 81)
+        #expect(rings.count == 16 && rings.allSatisfy { s in hypot(s[0] - (40 + 16 * cos(Double.pi / 6)), s[1] - (40 - 16 * sin(Double.pi / 6))) < 3.01 || hypot(s[0] - (40 - 16 * cos(Double.pi / 6)), s[1] - (40 + 16 * sin(Double.pi / 6))) < 3.01 })
+        #expect(right < mirrored && right < shorter, "\(right) \(mirrored) \(shorter)")
+        #expect(right < 0)
+    }
+
     @Test func thePSFExerciseAcceptsTheHiddenBlurWithinItsTolerance() throws {
         let lesson = PSFLesson()
         #expect(try lesson.check(["case": "0", "answer": "18,38"], source: Self.source).correct)
@@ -180,7 +206,8 @@ import Testing
         #expect(try !lesson.check(["case": "0", "answer": "17,125"], source: Self.source).correct)
         #expect(try !lesson.check(["case": "0", "answer": "12,35"], source: Self.source).correct)
         let f = try lesson.figure(["case": "1", "length": "11", "angle": "120", "estimate": "1"], source: Self.source)
-        #expect(f.overlays.count == 2 && f.overlays[0].segments.count == 6)
+        #expect(f.overlays.map(\.picture) == ["spectrum", "cepstrum", "spectrum"] && f.overlays[0].segments.count == 6)
+        #expect(f.overlays[1].segments.count == 16 && f.overlays[1].side == 81)
         #expect(f.numbers["estimated_length"] != nil)
     }
 }

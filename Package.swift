@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "BlurTests", dependencies: [propertyBased, "ImageCore", "Spectral", "Blur"], exclude: ["Fixtures"]),
         .testTarget(name: "DeconvolutionTests", dependencies: ["ImageCore", "Spectral", "Blur", "Deconvolution", "ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: [propertyBased, "ImageCore", "Tensors", "NN"], exclude: ["Fixtures"]),
-        .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "MetricsTests", dependencies: ["ImageCore", "ImageIO", "Metrics", "Tensors", "NN"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: [propertyBased, "ImageCore", "ImageIO", "Blur", "Datasets"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportingTests", dependencies: ["ImageCore", "Reporting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["ImageCore", "ImageIO", "Blur", "Models", "Metrics", "Datasets", "Reporting", "Workbench"], exclude: ["Fixtures"]),

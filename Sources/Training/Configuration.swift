@@ -2,13 +2,69 @@ import Foundation
 import Models
 import NN
 
-/// The training loss.
-public enum TrainingLoss: String, Codable, Sendable, CaseIterable {
-    case mse, l1, charbonnier
-    /// `0.16·L1 + 0.84·(1 − SSIM)`, the mix Zhao et al. (2017, "Loss functions for image restoration
-    /// with neural networks") found best for restoration (they use MS-SSIM; we use single-scale SSIM,
-    /// which patches of 128 px support).
-    case l1ssim = "l1+ssim"
+/// The training loss: a weighted sum of terms, written as on the command line, e.g. `l1`,
+/// `l1+0.1*perceptual+0.2*ssim` (a term without a weight has weight 1).
+///
+/// Terms: `mse`, `l1`, `charbonnier` (pixel losses), `ssim` (1 − SSIM, Gaussian window σ = 1.5) and
+/// `perceptual` (the ST-LPIPS (alex) feature distance, `NN.PerceptualLoss`; see there for why that network).
+/// `l1+ssim` keeps its earlier meaning, `0.16·L1 + 0.84·(1 − SSIM)` — the mix Zhao et al. (2017, "Loss functions
+/// for image restoration with neural networks") found best (they use MS-SSIM; we use single-scale SSIM,
+/// which 128-px patches support). Stored in checkpoints as the string, so runs written before weighted
+/// terms existed resume unchanged.
+public struct TrainingLoss: RawRepresentable, Codable, Sendable, Hashable {
+    public enum Term: String, Sendable, CaseIterable { case mse, l1, charbonnier, ssim, perceptual }
+
+    public struct Part: Sendable, Hashable {
+        public var weight: Double
+        public var term: Term
+    }
+
+    public let rawValue: String
+    public let parts: [Part]
+
+    public static let mse = TrainingLoss(rawValue: "mse")!
+    public static let l1 = TrainingLoss(rawValue: "l1")!
+    public static let charbonnier = TrainingLoss(rawValue: "charbonnier")!
+    public static let l1ssim = TrainingLoss(rawValue: "l1+ssim")!
+
+    /// nil for text that is not a `+`-separated list of distinct terms, each optionally `WEIGHT*` before it
+    /// with a finite weight > 0.
+    public init?(rawValue: String) {
+        let text = rawValue.replacingOccurrences(of: " ", with: "").lowercased()
+        if text == "l1+ssim" {
+            parts = [Part(weight: 0.16, term: .l1), Part(weight: 0.84, term: .ssim)]
+        } else {
+            var parsed: [Part] = []
+            for piece in text.split(separator: "+", omittingEmptySubsequences: false) {
+                let pair = piece.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+                guard (1 ... 2).contains(pair.count), let term = Term(rawValue: pair.last!) else { return nil }
+                let weight = pair.count == 2 ? Double(pair[0]) : 1
+                guard let weight, weight > 0, weight.isFinite, !parsed.contains(where: { $0.term == term }) else { return nil }
+                parsed.append(Part(weight: weight, term: term))
+            }
+            guard !parsed.isEmpty else { return nil }
+            parts = parsed
+        }
+        self.rawValue = text
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let loss = TrainingLoss(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown training loss '\(text)'"))
+        }
+        self = loss
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var usesPerceptual: Bool { parts.contains { $0.term == .perceptual } }
+
+    /// What `--loss` accepts, for error messages.
+    public static let syntax = "a sum of terms from mse, l1, charbonnier, ssim and perceptual, each with an optional weight, e.g. l1+0.1*perceptual+0.2*ssim"
 }
 
 public enum TrainingOptimizer: String, Codable, Sendable, CaseIterable { case adam, adamw }

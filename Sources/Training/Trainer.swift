@@ -30,6 +30,8 @@ public final class Trainer {
     let sampler: PatchSampler
     let validation: [PatchPair]
     let outURL: URL
+    /// The perceptual term's network when the loss has one (`Data/weights/st-lpips-alex.safetensors`).
+    let perceptual: PerceptualLoss?
     public var bestDType: SafeTensorsDType = .f16
     /// Extra header entries for the best checkpoint (e.g. the exact command line).
     public var metadata: [String: String] = [:]
@@ -80,6 +82,20 @@ public final class Trainer {
             c.resolvedTask == .denoise ? try valSampler.denoisingSample(&vrng, noiseSigma: valSigma) : try valSampler.sample(&vrng, noiseSigma: valSigma)
         }
         outURL = out
+        if c.loss.usesPerceptual {
+            let path = STLPIPS.defaultWeightsPath()
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw TrainingError.invalidOption("--loss \(c.loss.rawValue): the perceptual term needs the ST-LPIPS weights, \(path), which are missing; scripts/fetch-weights.sh installs them")
+            }
+            guard c.patch >= PerceptualLoss.minimumSide, c.resolvedTask == .deblur else {
+                throw TrainingError.invalidOption("--loss \(c.loss.rawValue): the perceptual term needs RGB deblurring patches of at least \(PerceptualLoss.minimumSide) px")
+            }
+            do { perceptual = try PerceptualLoss(weightsAt: URL(fileURLWithPath: path)) } catch {
+                throw TrainingError.invalidOption("--loss \(c.loss.rawValue): \(path) could not be read as the ST-LPIPS weights (\(error.localizedDescription)); scripts/fetch-weights.sh installs them again")
+            }
+        } else {
+            perceptual = nil
+        }
         guard ModelRegistry.task(of: c.model) == c.resolvedTask else {
             throw TrainingError.invalidOption("model '\(c.model)' is a \(ModelRegistry.task(of: c.model)?.rawValue ?? "unknown") network; "
                 + "train it with --task \(ModelRegistry.task(of: c.model)?.rawValue ?? "deblur"), or choose a \(c.resolvedTask.rawValue) model ("
@@ -227,12 +243,20 @@ public final class Trainer {
     // MARK: Loop
 
     func lossVariable(_ prediction: Variable, _ target: Tensor) -> Variable {
-        switch configuration.loss {
-        case .mse: return mseLoss(prediction, target: target)
-        case .l1: return l1Loss(prediction, target: target)
-        case .charbonnier: return charbonnierLoss(prediction, target: target)
-        case .l1ssim: return 0.16 * l1Loss(prediction, target: target) + 0.84 * ssimLoss(prediction, target: target)
+        var total: Variable?
+        for part in configuration.loss.parts {
+            let term: Variable
+            switch part.term {
+            case .mse: term = mseLoss(prediction, target: target)
+            case .l1: term = l1Loss(prediction, target: target)
+            case .charbonnier: term = charbonnierLoss(prediction, target: target)
+            case .ssim: term = ssimLoss(prediction, target: target)
+            case .perceptual: term = perceptual!(prediction, target: target)
+            }
+            let weighted = part.weight == 1 ? term : Float(part.weight) * term
+            total = total.map { $0 + weighted } ?? weighted
         }
+        return total!
     }
 
     /// Validation loss and mean PSNR / SSIM of the output clipped to [0, 1] (as a written PNG would be).

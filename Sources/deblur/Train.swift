@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop before an epoch that would exceed this many minutes (this invocation).")
     var minutes: Double?
 
-    @Option(help: "Loss: mse, l1, charbonnier or l1+ssim.")
+    @Option(help: "Loss: a sum of weighted terms from mse, l1, charbonnier, ssim (1 − SSIM) and perceptual (the ST-LPIPS alex feature distance), e.g. l1+0.1*perceptual+0.2*ssim; l1+ssim is 0.16·L1 + 0.84·(1 − SSIM).")
     var loss = "l1"
 
     @Option(help: "Optimiser: adam or adamw.")
@@ -126,7 +126,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--model '\(model)' is not a \(task) network; with --task \(task) choose \(fitting).")
         }
         guard kind == .deblur || pairs == "synthetic" else { throw ValidationError("--task denoise draws its own noise: drop --pairs real.") }
-        guard TrainingLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be mse, l1, charbonnier or l1+ssim (got '\(loss)').") }
+        guard TrainingLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be \(TrainingLoss.syntax) (got '\(loss)').") }
         guard TrainingOptimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamw (got '\(optimizer)').") }
         guard ["synthetic", "real"].contains(pairs) else { throw ValidationError("--pairs must be synthetic or real (got '\(pairs)').") }
         guard out.hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors (got '\(out)').") }

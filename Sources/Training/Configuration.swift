@@ -122,6 +122,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// `freezeEpochs` epochs (e.g. layers brought by `initialWeights`); nil: none.
     public var freeze: [String]? = nil
     public var freezeEpochs: Int? = nil
+    /// The adversarial option: the weight W of the least-squares GAN term `W · ½ mean (D(G(y)) − 1)²` added to the
+    /// loss, with a `PatchDiscriminator` trained alongside (its weights and moments live in the resume file);
+    /// nil: off (checkpoints from before the option decode as off).
+    public var adversarial: Double? = nil
 
     public init(model: String) { self.model = model }
 

@@ -32,6 +32,9 @@ public final class Trainer {
     let outURL: URL
     /// The perceptual term's network when the loss has one (`Data/weights/st-lpips-alex.safetensors`).
     let perceptual: PerceptualLoss?
+    /// The adversarial option's discriminator and its optimiser (Adam, the generator's learning rate).
+    public let discriminator: PatchDiscriminator?
+    let discriminatorOptimizer: Adam?
     public var bestDType: SafeTensorsDType = .f16
     /// Extra header entries for the best checkpoint (e.g. the exact command line).
     public var metadata: [String: String] = [:]
@@ -96,6 +99,17 @@ public final class Trainer {
         } else {
             perceptual = nil
         }
+        if let w = c.adversarial {
+            guard w > 0, w.isFinite, c.resolvedTask == .deblur else {
+                throw TrainingError.invalidOption("--adversarial must be a positive weight (e.g. 0.01) and applies to deblurring networks, got \(w)")
+            }
+            let d = PatchDiscriminator(seed: c.seed)
+            discriminator = d
+            discriminatorOptimizer = Adam(parameters: d.parameters, learningRate: Float(c.learningRate))
+        } else {
+            discriminator = nil
+            discriminatorOptimizer = nil
+        }
         guard ModelRegistry.task(of: c.model) == c.resolvedTask else {
             throw TrainingError.invalidOption("model '\(c.model)' is a \(ModelRegistry.task(of: c.model)?.rawValue ?? "unknown") network; "
                 + "train it with --task \(ModelRegistry.task(of: c.model)?.rawValue ?? "deblur"), or choose a \(c.resolvedTask.rawValue) model ("
@@ -151,6 +165,10 @@ public final class Trainer {
         var tensors: [String: Tensor] = [:]
         for (name, v) in network.namedParameters { tensors["model." + name] = v.value }
         for (name, t) in optimizer.state() { tensors["optimizer." + name] = t }
+        if let discriminator, let discriminatorOptimizer {
+            for (name, v) in discriminator.namedParameters { tensors["discriminator." + name] = v.value }
+            for (name, t) in discriminatorOptimizer.state() { tensors["discriminator_optimizer." + name] = t }
+        }
         let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         let meta = [CheckpointKey.architecture: network.architecture, "training_state": stateJSON]
         try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL, as: .f32)
@@ -178,12 +196,19 @@ public final class Trainer {
             }
             changes = differences
         }
-        var model: [String: Tensor] = [:], optim: [String: Tensor] = [:]
+        var model: [String: Tensor] = [:], optim: [String: Tensor] = [:], critic: [String: Tensor] = [:], criticOptim: [String: Tensor] = [:]
         for (k, t) in file.tensors {
             if k.hasPrefix("model.") { model[String(k.dropFirst(6))] = t } else if k.hasPrefix("optimizer.") { optim[String(k.dropFirst(10))] = t }
+            else if k.hasPrefix("discriminator.") { critic[String(k.dropFirst(14))] = t }
+            else if k.hasPrefix("discriminator_optimizer.") { criticOptim[String(k.dropFirst(24))] = t }
         }
         try network.loadStateDict(model, source: lastURL.path)
         try optimizer.loadState(optim)
+        // The discriminator continues where it was; a run that turns the option on (--allow-changes) starts a fresh one.
+        if let discriminator, let discriminatorOptimizer, !critic.isEmpty {
+            try discriminator.loadStateDict(critic, source: lastURL.path)
+            try discriminatorOptimizer.loadState(criticOptim)
+        }
         state = saved
         if state.sessions == nil, saved.completedEpochs > 0 {
             // Epochs trained before the ledger existed: one session of unknown machine and threads.
@@ -301,7 +326,7 @@ public final class Trainer {
             }
             let epoch = state.completedEpochs + 1
             let epochStart = Date()
-            var lossSum = 0.0
+            var lossSum = 0.0, discriminatorLossSum = 0.0
             let stepsBefore = state.totalSteps
             let freezing = !frozen.isEmpty && epoch <= (c.freezeEpochs ?? 0)
             for step in 0 ..< c.stepsPerEpoch {
@@ -310,7 +335,12 @@ public final class Trainer {
                 var rng = SeededRNG(seed: c.seed, stream: UInt64(stepsBefore + step))
                 let (input, target) = try sampler.batch(c.batch, &rng, task: c.resolvedTask)
                 let tape = Tape()
-                let loss = lossVariable(network(tape.input(input)), target)
+                let prediction = network(tape.input(input))
+                var loss = lossVariable(prediction, target)
+                if let discriminator, let w = c.adversarial {
+                    // The generator's adversarial term; the discriminator's gradients from it are discarded below.
+                    loss = loss + Float(w) * leastSquaresGANLoss(discriminator(prediction), label: 1)
+                }
                 optimizer.zeroGrad()
                 tape.backward(from: loss)
                 if freezing {
@@ -319,6 +349,9 @@ public final class Trainer {
                 }
                 if c.clipNorm > 0 { clipGradientNorm(optimizer.parameters, maxNorm: Float(c.clipNorm)) }
                 optimizer.step()
+                if let discriminator, let discriminatorOptimizer {
+                    discriminatorLossSum += Double(discriminatorStep(discriminator, optimizer: discriminatorOptimizer, real: target, restored: prediction.value))
+                }
                 let l = loss.value[0]
                 guard l.isFinite else {
                     throw TrainingError.invalidOption("the loss became \(l) at epoch \(epoch), step \(step + 1); lower --lr")
@@ -341,10 +374,10 @@ public final class Trainer {
             current.steps = state.totalSteps - stepsAtStart
             current.seconds = state.history.suffix(epoch - session.firstEpoch + 1).reduce(0) { $0 + $1.seconds }
             state.sessions = sessions + [current]
-            var note = ""
+            var note = discriminator == nil ? "" : String(format: "  (discriminator loss %.4f)", discriminatorLossSum / Double(c.stepsPerEpoch))
             if state.bestPSNR.map({ v.psnr > $0 }) ?? true {
-                note = String(format: " — best so far, saved %@", outURL.lastPathComponent)
-                if let b = state.bestPSNR { note = String(format: " — improved from %.2f dB, saved %@", b, outURL.lastPathComponent) }
+                note += state.bestPSNR.map { String(format: " — improved from %.2f dB, saved %@", $0, outURL.lastPathComponent) }
+                    ?? String(format: " — best so far, saved %@", outURL.lastPathComponent)
                 state.bestPSNR = v.psnr
                 state.bestEpoch = epoch
                 try saveBest(record)

@@ -116,6 +116,9 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs during which the --freeze layers are not updated.")
     var freezeEpochs = 0
 
+    @Option(help: "Adversarial training (DeblurGAN-style): add W × the least-squares GAN loss of a PatchGAN discriminator trained alongside (e.g. 0.01); its state lives in the resume file.")
+    var adversarial: Double?
+
     func validate() throws {
         guard ModelRegistry.names.contains(model) else {
             throw ValidationError("--model '\(model)' is not one of \(ModelRegistry.names.joined(separator: ", ")).")
@@ -139,6 +142,7 @@ struct Train: ParsableCommand {
             guard !resume else { throw ValidationError("--init starts a new run; with --resume the run continues from its own weights.") }
             guard FileManager.default.fileExists(atPath: initFrom) else { throw ValidationError("--init: no file at '\(initFrom)'.") }
         }
+        if let adversarial { guard adversarial > 0, adversarial.isFinite else { throw ValidationError("--adversarial must be a positive weight such as 0.01 (got \(adversarial)).") } }
         guard freezeEpochs >= 0 else { throw ValidationError("--freeze-epochs must be ≥ 0.") }
         guard (freeze == nil) == (freezeEpochs == 0) else { throw ValidationError("--freeze and --freeze-epochs go together (layers to fix, and for how many epochs).") }
     }
@@ -167,6 +171,7 @@ struct Train: ParsableCommand {
         c.plateauPatience = patience
         c.validationPatches = validationPatches
         c.initialWeights = initFrom
+        c.adversarial = adversarial
         if let freeze {
             c.freeze = freeze.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             c.freezeEpochs = freezeEpochs

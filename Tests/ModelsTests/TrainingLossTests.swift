@@ -50,3 +50,53 @@ import Testing
         #expect(trainer.state.history.count == 1 && trainer.state.history[0].trainLoss.isFinite)
     }
 }
+
+/// The adversarial option (issue #26 item 4).
+@Suite struct AdversarialTests {
+    @Test func aDiscriminatorStepLowersItsLossOnAToyProblem() throws {
+        // Real: smooth ramps; restored: the same ramps with noise. A few steps teach the critic to tell them apart.
+        var rng = SeededRNG(seed: 9)
+        let shape = [4, 3, 32, 32]
+        var real = [Float](repeating: 0, count: 4 * 3 * 32 * 32)
+        for i in real.indices { let x = i % 32, y = (i / 32) % 32; real[i] = Float(x + y) / 64 }
+        let noisy = real.map { $0 + Float(0.2 * rng.normal()) }
+        let d = PatchDiscriminator(width: 8, seed: 1)
+        let optimizer = Adam(parameters: d.parameters, learningRate: 2e-3)
+        let first = discriminatorStep(d, optimizer: optimizer, real: Tensor(shape: shape, scalars: real), restored: Tensor(shape: shape, scalars: noisy))
+        var last = first
+        for _ in 0 ..< 15 { last = discriminatorStep(d, optimizer: optimizer, real: Tensor(shape: shape, scalars: real), restored: Tensor(shape: shape, scalars: noisy)) }
+        #expect(last < 0.5 * first, "discriminator loss \(first) → \(last)")
+    }
+
+    @Test func theDiscriminatorLivesInTheResumeFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("g.safetensors")
+        var c = tinyConfiguration(epochs: 1)
+        c.adversarial = 0.01
+        let first = try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: out, resume: false)
+        first.log = { _ in }
+        try first.run()
+        let file = try SafeTensorsFile(contentsOf: first.lastURL)
+        let saved = first.discriminator!.namedParameters
+        #expect(saved.allSatisfy { file.tensors["discriminator." + $0.name] != nil })
+        #expect(file.tensors.keys.contains { $0.hasPrefix("discriminator_optimizer.") })
+        c.epochs = 2
+        let second = try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: out, resume: true)
+        second.log = { _ in }
+        for (name, v) in second.discriminator!.namedParameters { #expect(v.value == file.tensors["discriminator." + name]!, "\(name)") }
+        try second.run()
+        #expect(second.state.completedEpochs == 2)
+        // Turning the option on for a run trained without it is a change of options.
+        var plain = tinyConfiguration(epochs: 1)
+        plain.adversarial = nil
+        let other = dir.appendingPathComponent("p.safetensors")
+        let p = try Trainer(configuration: plain, train: tinyImages(), validation: tinyImages(), out: other, resume: false)
+        p.log = { _ in }
+        try p.run()
+        var on = plain
+        on.epochs = 2
+        on.adversarial = 0.01
+        #expect(throws: TrainingError.self) { try Trainer(configuration: on, train: tinyImages(), validation: tinyImages(), out: other, resume: true) }
+    }
+}

@@ -31,6 +31,9 @@ struct CodecPropertyTests {
             let back = try decodeImage(try encodeImage(image, format: .jpeg, jpegQuality: quality), name: "p.jpg")
             #expect(back.channels == c && back.height == h && back.width == w)
             #expect(back.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
+            // "Smooth" only holds from one 8×8 DCT block up: `smoothImage` draws its pattern across the whole
+            // image, so a 2×2 one is four very different pixels (a CI run once drew 2×2 gray at quality 91: 7.0 levels).
+            guard min(h, w) >= 8 else { return }
             let meanError = zip(back.pixels, image.pixels).map { abs($0 - $1) }.reduce(0, +) / Float(image.pixels.count)
             #expect(meanError < 6 / 255, "mean error \(meanError * 255) grey levels at quality \(quality)")
         }

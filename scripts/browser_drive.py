@@ -97,8 +97,9 @@ class DevTools:
         self.evaluate(f"document.querySelector({json.dumps(selector)}).dispatchEvent(new Event('change'))")
 
 
-def main():
-    chromium, page_url, blurred, sharp, bogus, out = sys.argv[1:7]
+
+def launch(chromium, width, height):
+    """Starts headless Chromium with remote debugging and returns (process, DevTools client of its page)."""
     profile = tempfile.mkdtemp(prefix="deblur-chromium-")
     browser = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                 "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
@@ -116,10 +117,19 @@ def main():
         if port is None:
             raise RuntimeError("Chromium did not open DevTools within 30 s")
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-        page = next(t for t in targets if t["type"] == "page")
-        dt = DevTools(page["webSocketDebuggerUrl"])
+        dt = DevTools(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
         dt.call("Page.enable")
-        dt.call("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1, mobile=False)
+        dt.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        return browser, dt
+    except Exception:
+        browser.kill()
+        raise
+
+
+def main():
+    chromium, page_url, blurred, sharp, bogus, out = sys.argv[1:7]
+    browser, dt = launch(chromium, width=1400, height=900)
+    try:
         dt.call("Page.navigate", url=page_url)
         dt.wait_for("document.querySelectorAll('.methods input').length > 0", "the method list", 30)
 

@@ -13,10 +13,10 @@ The RL lesson also times scrubbing a precomputed iteration (slider → new pictu
 Prints one line per lesson and a summary; exits non-zero with a message on the first failed check.
 Standard library only; reuses browser_drive.py's DevTools client.
 """
-import base64, json, os, re, statistics, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, statistics, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_drive import DevTools  # noqa: E402
+from browser_drive import launch  # noqa: E402
 
 
 def fail(message):
@@ -218,25 +218,8 @@ def main():
     chromium, base, out_dir = sys.argv[1:4]
     report = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--json" else None
     os.makedirs(out_dir, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="deblur-chromium-")
-    browser = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    browser, dt = launch(chromium, width=1280, height=900)
     try:
-        port, deadline = None, time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            line = browser.stderr.readline()
-            m = re.search(r"DevTools listening on ws://127.0.0.1:(\d+)/", line)
-            if m:
-                port = int(m.group(1))
-            elif not line and browser.poll() is not None:
-                fail("Chromium exited before opening DevTools")
-        if port is None:
-            fail("Chromium did not open DevTools within 30 s")
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-        dt = DevTools(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
-        dt.call("Page.enable")
-        dt.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
         results = drive(dt, base, out_dir)
     finally:
         browser.terminate()

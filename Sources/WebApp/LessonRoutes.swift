@@ -50,22 +50,7 @@ func addLessonRoutes(_ router: Router<BasicRequestContext>, _ app: WebAppContext
         return try jsonResponse(verdict!)
     }
     router.post("/api/lessons/image") { request, _ in
-        let limit = app.configuration.maxUploadBytes
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit + 64 * 1024)
-        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
-            throw WebAppError.uploadTooLarge(limitBytes: limit)
-        }
-        guard body.readableBytes > 0 else { throw WebAppError.emptyBody }
-        let parts: [MultipartPart]
-        do {
-            let boundary = try MultipartParser.boundary(fromContentType: request.headers[.contentType] ?? "")
-            parts = try MultipartParser.parse(Data(body.readableBytesView), boundary: boundary)
-        } catch let error as MultipartError {
-            throw WebAppError.badForm(error.errorDescription ?? "The upload is not a valid multipart form.")
-        }
+        let parts = try await multipartParts(of: request, limit: app.configuration.maxUploadBytes)
         guard let part = parts.first(where: { $0.name == "image" }) else { throw WebAppError.missingField("image") }
         guard !part.body.isEmpty else { throw WebAppError.badImage(field: "image", message: "the file is empty (0 bytes). Choose the picture again.") }
         let source = try await lessonCallAsync {

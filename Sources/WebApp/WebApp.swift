@@ -182,6 +182,21 @@ func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) t
 /// `POST /api/restore`: bounded body → multipart → validated request → worker pool → JSON.
 private func restore(_ request: Request, context: BasicRequestContext, app: WebAppContext) async throws -> Response {
     let limit = app.configuration.maxUploadBytes
+    let parts = try await multipartParts(of: request, limit: limit)
+    let restoreRequest = try RestoreForm.request(from: parts, methods: app.methods.infos, maxUploadBytes: limit)
+    let queued = Date()
+    let response = try await app.pool.run {
+        try app.service.run(restoreRequest, queueSeconds: Date().timeIntervalSince(queued))
+    }
+    app.store.sweep()
+    context.logger.info("restored", metadata: ["id": .string(response.id), "methods": .string(response.results.map(\.method).joined(separator: ",")),
+                                               "seconds": .string(String(format: "%.3f", response.totalSeconds))])
+    return try jsonResponse(response)
+}
+
+/// The parts of a multipart upload of at most `limit` bytes of files (plus room for the small fields):
+/// refused from `Content-Length` or while reading when larger, and when empty or not a valid form.
+func multipartParts(of request: Request, limit: Int) async throws -> [MultipartPart] {
     let formOverhead = 64 * 1024  // field headers, boundaries and the small text fields
     if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit + formOverhead {
         throw WebAppError.uploadTooLarge(limitBytes: limit)
@@ -194,22 +209,12 @@ private func restore(_ request: Request, context: BasicRequestContext, app: WebA
         throw WebAppError.uploadTooLarge(limitBytes: limit)
     }
     guard body.readableBytes > 0 else { throw WebAppError.emptyBody }
-    let parts: [MultipartPart]
     do {
         let boundary = try MultipartParser.boundary(fromContentType: request.headers[.contentType] ?? "")
-        parts = try MultipartParser.parse(Data(body.readableBytesView), boundary: boundary)
+        return try MultipartParser.parse(Data(body.readableBytesView), boundary: boundary)
     } catch let error as MultipartError {
         throw WebAppError.badForm(error.errorDescription ?? "The upload is not a valid multipart form.")
     }
-    let restoreRequest = try RestoreForm.request(from: parts, methods: app.methods.infos, maxUploadBytes: limit)
-    let queued = Date()
-    let response = try await app.pool.run {
-        try app.service.run(restoreRequest, queueSeconds: Date().timeIntervalSince(queued))
-    }
-    app.store.sweep()
-    context.logger.info("restored", metadata: ["id": .string(response.id), "methods": .string(response.results.map(\.method).joined(separator: ",")),
-                                               "seconds": .string(String(format: "%.3f", response.totalSeconds))])
-    return try jsonResponse(response)
 }
 
 /// Maps every error to a JSON answer a person can read: `WebAppError`s with their status and message,

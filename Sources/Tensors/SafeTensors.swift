@@ -14,7 +14,7 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
 /// `n` bytes of JSON `{"NAME": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, …,
 /// "__metadata__": {"key": "value", …}}` padded with spaces, then the raw little-endian data.
 ///
-/// Loading converts F16 and BF16 to Float32; saving writes F32 or F16. Metadata holds the
+/// Loading converts F16 and BF16 to Float32; saving writes F32, F16 or BF16 (per tensor if asked). Metadata holds the
 /// architecture name, hyper-parameters, training data and seed of a checkpoint (values are
 /// strings by the format's rule: encode numbers and lists as JSON text).
 public struct SafeTensorsFile: Sendable {
@@ -130,16 +130,24 @@ public struct SafeTensorsFile: Sendable {
         return t
     }
 
-    /// The file's bytes with every tensor stored as `dtype` (`.f32` or `.f16`), names sorted.
-    /// - Throws: `TensorsError.notRepresentable` when a finite value overflows F16.
+    /// The file's bytes with every tensor stored as `dtype`, names sorted.
+    /// - Throws: `TensorsError.notRepresentable` when a finite value overflows F16 or BF16.
     public func encoded(as dtype: SafeTensorsDType = .f32) throws -> Data {
-        precondition(dtype != .bf16, "Saving BF16 is not supported; use .f32 or .f16")
+        try encoded { _ in dtype }
+    }
+
+    /// The file's bytes with each tensor stored as `dtype(name)`, names sorted. BF16 keeps F32's
+    /// exponent range (no underflow of tiny values such as Adam's second moments) with 8
+    /// significant bits, rounded to nearest, ties to even.
+    /// - Throws: `TensorsError.notRepresentable` when a finite value overflows its dtype.
+    public func encoded(dtype: (String) -> SafeTensorsDType) throws -> Data {
         var header: [String: Any] = [:]
         var offset = 0
+        let types = Dictionary(uniqueKeysWithValues: names.map { ($0, dtype($0)) })
         for name in names {
-            let t = tensors[name]!
-            header[name] = ["dtype": dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.count * dtype.byteSize]] as [String: Any]
-            offset += t.count * dtype.byteSize
+            let t = tensors[name]!, d = types[name]!
+            header[name] = ["dtype": d.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.count * d.byteSize]] as [String: Any]
+            offset += t.count * d.byteSize
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var headerBytes = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
@@ -150,21 +158,28 @@ public struct SafeTensorsFile: Sendable {
         out.replaceSubrange(8 ..< 8 + headerBytes.count, with: headerBytes)
         var position = 8 + headerBytes.count
         for name in names {
-            let t = tensors[name]!
+            let t = tensors[name]!, d = types[name]!
             try out.withUnsafeMutableBytes { raw in
                 try t.withUnsafeBufferPointer { values in
-                    if dtype == .f32 {
+                    switch d {
+                    case .f32:
                         if values.count > 0 { memcpy(raw.baseAddress! + position, values.baseAddress!, values.count * 4) }
-                    } else {
+                    case .f16:
                         for (i, v) in values.enumerated() {
                             let h = Float16(v)
                             if v.isFinite && !h.isFinite { throw TensorsError.notRepresentable(tensor: name, value: v, dtype: "F16") }
                             raw.storeBytes(of: h.bitPattern.littleEndian, toByteOffset: position + 2 * i, as: UInt16.self)
                         }
+                    case .bf16:
+                        for (i, v) in values.enumerated() {
+                            let b = bfloat16Bits(v)
+                            if v.isFinite && b & 0x7F80 == 0x7F80 { throw TensorsError.notRepresentable(tensor: name, value: v, dtype: "BF16") }
+                            raw.storeBytes(of: b.littleEndian, toByteOffset: position + 2 * i, as: UInt16.self)
+                        }
                     }
                 }
             }
-            position += t.count * dtype.byteSize
+            position += t.count * d.byteSize
         }
         return Data(out)
     }
@@ -173,6 +188,11 @@ public struct SafeTensorsFile: Sendable {
     /// - Throws: `TensorsError.notRepresentable` for F16 overflow, `AtomicFileError` for I/O.
     public func write(to url: URL, as dtype: SafeTensorsDType = .f32) throws {
         try writeAtomically(try encoded(as: dtype), to: url)
+    }
+
+    /// Writes the file atomically with each tensor stored as `dtype(name)`.
+    public func write(to url: URL, dtype: (String) -> SafeTensorsDType) throws {
+        try writeAtomically(try encoded(dtype: dtype), to: url)
     }
 
     // MARK: Helpers
@@ -210,4 +230,14 @@ public struct SafeTensorsFile: Sendable {
         }
         return t
     }
+}
+
+/// The BF16 bit pattern nearest to `value` (the upper 16 bits of its F32 pattern, rounded to
+/// nearest with ties to even; NaN stays a quiet NaN of the same sign). A finite value within half
+/// a BF16 step of `Float.greatestFiniteMagnitude` rounds to infinity, as F32 → BF16 conversion does.
+public func bfloat16Bits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+    let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
+    return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
 }

@@ -16,7 +16,8 @@ import Tensors
 /// Files, for `--out DIR/NAME.safetensors`:
 /// - `NAME.safetensors`: the best weights (F16 by default) with the architecture, the training
 ///   configuration, data and validation figures in the header — what `deblur restore` loads;
-/// - `NAME.last.safetensors`: F32 weights + optimiser moments + `TrainingState`, for `--resume`;
+/// - `NAME.last.safetensors`: F32 weights + optimiser moments (F32, or BF16 with `momentDType`) +
+///   `TrainingState`, for `--resume`;
 /// - `NAME.curves.csv`, `NAME.curves.svg`: one row / point per epoch.
 ///
 /// Reproducibility: the network is initialised from `seed`, and training step `t` draws its batch
@@ -36,6 +37,10 @@ public final class Trainer {
     public let discriminator: PatchDiscriminator?
     let discriminatorOptimizer: Adam?
     public var bestDType: SafeTensorsDType = .f16
+    /// How the resume file stores the optimisers' moments: `.f32` (exact: a resumed run continues
+    /// bit for bit) or `.bf16` (half the size of the moments, 8 significant bits; weights and the
+    /// step count stay F32). A resumed run keeps what its file used unless this is set after `init`.
+    public var momentDType: SafeTensorsDType = .f32
     /// Extra header entries for the best checkpoint (e.g. the exact command line).
     public var metadata: [String: String] = [:]
     /// Called with a one-line message per epoch and for notices.
@@ -171,7 +176,19 @@ public final class Trainer {
         }
         let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         let meta = [CheckpointKey.architecture: network.architecture, "training_state": stateJSON]
-        try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL, as: .f32)
+        let moments = momentDType
+        try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL) { name in
+            Trainer.isMoment(name) ? moments : .f32
+        }
+    }
+
+    /// Whether a resume-file tensor is an optimiser moment (`optimizer.m.3`, `discriminator_optimizer.v.0`).
+    static func isMoment(_ name: String) -> Bool {
+        for prefix in ["optimizer.", "discriminator_optimizer."] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            return rest.hasPrefix("m.") || rest.hasPrefix("v.")
+        }
+        return false
     }
 
     func loadLast(allowChanges: Bool) throws {
@@ -204,6 +221,7 @@ public final class Trainer {
         }
         try network.loadStateDict(model, source: lastURL.path)
         try optimizer.loadState(optim)
+        if file.storedDTypes.contains(where: { Trainer.isMoment($0.key) && $0.value == .bf16 }) { momentDType = .bf16 }
         // The discriminator continues where it was; a run that turns the option on (--allow-changes) starts a fresh one.
         if let discriminator, let discriminatorOptimizer, !critic.isEmpty {
             try discriminator.loadStateDict(critic, source: lastURL.path)

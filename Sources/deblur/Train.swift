@@ -101,6 +101,9 @@ struct Train: ParsableCommand {
     @Option(help: "Storage of the best checkpoint: f16 (half the size) or f32.")
     var dtype = "f16"
 
+    @Option(help: "Storage of the optimiser moments in the resume file: f32 (exact resume) or bf16 (a third smaller file for Adam; resumed runs then differ from uninterrupted ones by rounding). Default: f32, or what the resumed file used.")
+    var moments: String?
+
     @Flag(help: "Continue from OUT's .last.safetensors (same options; --epochs and --minutes may change).")
     var resume = false
 
@@ -133,6 +136,7 @@ struct Train: ParsableCommand {
         guard TrainingOptimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adam or adamw (got '\(optimizer)').") }
         guard ["synthetic", "real"].contains(pairs) else { throw ValidationError("--pairs must be synthetic or real (got '\(pairs)').") }
         guard out.hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors (got '\(out)').") }
+        if let moments, !["f32", "bf16"].contains(moments) { throw ValidationError("--moments must be f32 or bf16 (got '\(moments)').") }
         guard ["f16", "f32"].contains(dtype) else { throw ValidationError("--dtype must be f16 or f32.") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be > 0.") }
         guard (0 ... 1).contains(syntheticScenes) else { throw ValidationError("--synthetic-scenes must be a fraction in [0, 1] (got \(syntheticScenes)).") }
@@ -191,6 +195,7 @@ struct Train: ParsableCommand {
         let trainer = try Trainer(configuration: c, train: train, validation: validation, out: outURL, resume: resume,
                                   allowChanges: allowChanges)
         trainer.bestDType = dtype == "f32" ? .f32 : .f16
+        if let moments { trainer.momentDType = moments == "bf16" ? .bf16 : .f32 }
         trainer.machine = "\(CPUDescription.current.summary); OpenBLAS \(BLASKernels.coreName)"
         for change in trainer.changes { print("note: continuing with a changed option: \(change)") }
         if let i = trainer.initialisation {

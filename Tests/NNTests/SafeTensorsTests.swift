@@ -25,6 +25,53 @@ struct SafeTensorsTests {
         #expect(try half.tensor(named: "enc.0.weight").maxAbsDifference(a) <= 1.0 / 2048)
     }
 
+    @Test("BF16 encoding rounds to nearest, ties to even, as a naive twin choosing between the two neighbours")
+    func bfloat16Rounding() throws {
+        // The naive twin: the BF16 values just below and above |v| (truncation and one step up),
+        // compared in Double; on a tie the one with an even last bit.
+        func naive(_ v: Float) -> UInt16 {
+            if v.isNaN { return UInt16(truncatingIfNeeded: v.bitPattern >> 16) | 0x40 }
+            let down = UInt16(truncatingIfNeeded: v.bitPattern >> 16), up = down &+ 1
+            let x = Double(v), lo = Double(Float(bitPattern: UInt32(down) << 16))
+            var hi = Double(Float(bitPattern: UInt32(up) << 16))
+            if v.isInfinite { return down }
+            if !hi.isFinite { hi = x < 0 ? -0x1p128 : 0x1p128 }   // IEEE rounding treats the overflow threshold as 2¹²⁸
+            let dl = abs(x - lo), dh = abs(hi - x)
+            return dl < dh ? down : dh < dl ? up : (down & 1 == 0 ? down : up)
+        }
+        var rng = SystemRandomNumberGenerator()
+        var values: [Float] = [0, -0, 1, -1, 1e-40, -1e-40, 3e38, .infinity, -.infinity, .greatestFiniteMagnitude,
+                               .leastNonzeroMagnitude, 1.00390625, 1.01171875, 1.0078125 + 0.00390625]
+        for _ in 0 ..< 20_000 { values.append(Float(bitPattern: UInt32.random(in: 0 ... 0x7F7F_FFFF, using: &rng) | (Bool.random(using: &rng) ? 0x8000_0000 : 0))) }
+        // Exact ties: the low 16 bits 0x8000.
+        for _ in 0 ..< 2_000 { values.append(Float(bitPattern: (UInt32.random(in: 0 ... 0x7F7E_FFFF, using: &rng) & 0xFFFF_0000) | 0x8000)) }
+        for v in values { #expect(bfloat16Bits(v) == naive(v), "\(v) (bits \(String(v.bitPattern, radix: 16)))") }
+        #expect(Float(bitPattern: UInt32(bfloat16Bits(.nan)) << 16).isNaN)
+    }
+
+    @Test("per-tensor dtypes: BF16 tensors round within half a step, keep tiny values, and overflow is a named error")
+    func mixedDTypes() throws {
+        let weights = Ref.random([3, 5, 7], seed: 4)
+        let moments = Tensor(shape: [4], scalars: [1e-12, -3.3e-9, 0.123456, 2e30])
+        let file = SafeTensorsFile(tensors: ["model.w": weights, "optimizer.v.0": moments])
+        let data = try file.encoded { $0.hasPrefix("optimizer.") ? .bf16 : .f32 }
+        #expect(data.count < (try file.encoded(as: .f32)).count)
+        let back = try SafeTensorsFile(data: data)
+        #expect(back.storedDTypes == ["model.w": .f32, "optimizer.v.0": .bf16])
+        #expect(try back.tensor(named: "model.w") == weights)
+        for (a, b) in zip(moments.scalars, try back.tensor(named: "optimizer.v.0").scalars) {
+            #expect(a != 0 && abs(b - a) <= abs(a) / 256, "\(a) → \(b)")   // 8 significant bits: half a step ≤ 2⁻⁸ relative
+        }
+        // The Python fixture's BF16 tensor holds BF16 values: encoding them again gives its bytes exactly.
+        let python = try Data(contentsOf: Ref.fixtures.appendingPathComponent("python_reference_bf16.safetensors"))
+        let brain = try SafeTensorsFile(data: python).tensor(named: "brain")
+        let ours = try SafeTensorsFile(data: try SafeTensorsFile(tensors: ["brain": brain]).encoded(as: .bf16))
+        #expect(try ours.tensor(named: "brain") == brain)
+        #expect(python.suffix(2 * brain.count) == (try SafeTensorsFile(tensors: ["brain": brain]).encoded(as: .bf16)).suffix(2 * brain.count))
+        let huge = SafeTensorsFile(tensors: ["x": Tensor(shape: [1], scalars: [.greatestFiniteMagnitude])])
+        #expect(throws: TensorsError.self) { try huge.encoded(as: .bf16) }
+    }
+
     @Test("a file written by Python's safetensors loads with identical values")
     func pythonFixture() throws {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Ref.fixtures.appendingPathComponent("python_reference.json"))) as! [String: Any]

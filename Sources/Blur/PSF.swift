@@ -64,9 +64,20 @@ public struct PSF: Sendable, Equatable {
     /// The normalised weights, a one-channel image.
     public let weights: Image
 
+    /// Whether the kernel was estimated from the blurred image (by a PSF estimator) rather than
+    /// known: methods that can allow for kernel error (plug-and-play) read it. False unless marked.
+    public private(set) var isEstimate = false
+
     public var height: Int { weights.height }
     public var width: Int { weights.width }
     public var spec: String { kind.spec }
+
+    /// The same kernel marked as an estimate (`isEstimate`).
+    public var markedAsEstimate: PSF {
+        var copy = self
+        copy.isEstimate = true
+        return copy
+    }
 
     /// Validates and normalises `weights`.
     /// - Throws: `BlurError` naming the problem (channels, even size, NaN/∞, negative, zero sum).

@@ -17,6 +17,9 @@ public struct PlugAndPlayOptions: Sendable, Equatable {
     public var noiseSigma: Double? = nil
     /// λ of the penalty weights ρₖ = λ σₙ² / σₖ² (DPIR: 0.23).
     public var lambda = 0.23
+    /// The error of an estimated PSF counted as extra noise: the loop runs at σ = √(σₙ² + σₖₑ²)
+    /// (independent errors add in variance). 0 for a known PSF; see `estimatedPSFErrorSigma`.
+    public var kernelErrorSigma = 0.0
     /// The smallest noise level used (an 8-bit image always carries quantisation noise of 1/(255√12)).
     public static let noiseFloor = 1.0 / 255
     public init() {}
@@ -61,7 +64,11 @@ public func plugAndPlay(_ blurred: Image, psf: PSF, denoiser: PriorDenoiser, opt
     let bad = blurred.nonFiniteCount
     guard bad == 0 else { throw DeconvolutionError.nonFiniteInput(count: bad) }
 
-    let sigmaN = max(options.noiseSigma ?? estimateNoiseSigma(blurred), PlugAndPlayOptions.noiseFloor)
+    guard options.kernelErrorSigma >= 0, options.kernelErrorSigma.isFinite else {
+        throw DeconvolutionError.invalidParameter(name: "kernel error sigma", value: options.kernelErrorSigma, expected: "a finite number ≥ 0")
+    }
+    let observed = max(options.noiseSigma ?? estimateNoiseSigma(blurred), PlugAndPlayOptions.noiseFloor)
+    let sigmaN = (observed * observed + options.kernelErrorSigma * options.kernelErrorSigma).squareRoot()
     let schedule = plugAndPlaySchedule(options, noiseSigma: sigmaN)
     let grid = BoundaryGrid(imageHeight: blurred.height, imageWidth: blurred.width, psf: psf)
     let blur = try CirculantBlur(psf: psf, height: grid.height, width: grid.width)

@@ -25,5 +25,5 @@ public struct PSFEstimatorEntry: Sendable {
     public static let blind = PSFEstimatorEntry(
         name: "blind",
         description: "blind kernel estimation (PSFEstimation, multi-scale L0 gradient prior, contrast gains 1–2√2, 3 final-scale refinements, 31×31, seed 0)"
-    ) { blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf }
+    ) { blurred in try estimatePSF(blurred, model: .blind, kernelSize: 31, seed: 0).psf.markedAsEstimate }
 }

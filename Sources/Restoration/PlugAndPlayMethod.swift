@@ -22,6 +22,9 @@ public struct PlugAndPlayMethod: RestorationMethod {
             MethodParameter("noise", label: "Noise σ", help: "noise level of the blurred image on the [0, 1] scale",
                             kind: .real(0 ... 0.5), automatic: "robust estimate (median absolute wavelet coefficient), at least 1/255"),
             MethodParameter("lambda", label: "λ", help: "penalty weights ρₖ = λ σₙ² / σₖ² (DPIR: 0.23)", kind: .real(0.001 ... 100), default: .real(0.23)),
+            MethodParameter("kernel-error", label: "Kernel error σ",
+                            help: "with an estimated PSF, its error counted as extra noise: the loop runs at √(σₙ² + this²) (a known PSF: 0)",
+                            kind: .real(0 ... 0.5), default: .real(PlugAndPlayMethod.estimatedKernelError)),
         ]
         if choosable {
             list.insert(MethodParameter("prior", label: "Prior", help: "the denoiser used as the image prior",
@@ -44,9 +47,17 @@ public struct PlugAndPlayMethod: RestorationMethod {
         try PlugAndPlayMethod(name: "pnp-denoiser", prior: .denoiser, values: values)
     }
 
+    /// The default `kernel-error`: chosen on training scenes only (chelsea, dune, forest_path,
+    /// marigold × the four blur families, blind 31×31 estimates, σ = 0.01; see the README's
+    /// plug-and-play section). A blind kernel's error acts as noise the schedule would otherwise
+    /// not know about, and stopping the denoiser levels at the image noise alone over-sharpens it.
+    public static let estimatedKernelError = 0.02
+
     public let name: String
     public let prior: DenoisingPrior
     let options: PlugAndPlayOptions
+    /// Added (in variance) to the noise level when the PSF is an estimate (`PSF.isEstimate`).
+    let kernelError: Double
     let values: ParameterValues
     let gray: any Denoiser
     let colour: any Denoiser
@@ -62,6 +73,7 @@ public struct PlugAndPlayMethod: RestorationMethod {
         o.noiseSigma = values.real("noise")
         o.lambda = values.real("lambda") ?? o.lambda
         options = o
+        kernelError = values.real("kernel-error") ?? Self.estimatedKernelError
         gray = try prior.denoiser(channels: 1)
         colour = try prior.denoiser(channels: 3)
         let hashes = prior.weightsFiles.map { "\($0.lastPathComponent) sha256 " + ((try? SHA256.hex(fileAt: $0.path)) ?? "unreadable") }
@@ -72,13 +84,21 @@ public struct PlugAndPlayMethod: RestorationMethod {
     public let fingerprint: String
 
     static func base(_ prior: DenoisingPrior, _ options: PlugAndPlayOptions) -> String {
-        "plug-and-play HQS, \(prior.rawValue) prior, \(options.iterations) iterations, σ from 49/255 to the noise level, boundary adjustment"
+        "plug-and-play HQS, \(prior.rawValue) prior, \(options.iterations) iterations, σ from 49/255 to the noise level "
+            + "(with an estimated PSF √(σₙ² + kernel-error²)), boundary adjustment"
     }
 
     public var family: MethodFamily { .learned }
     public var needsPSF: Bool { true }
 
     public var summary: String { Restoration.summary(Self.base(prior, options), values) }
+
+    /// The loop's settings for this PSF: a blindly estimated one adds `kernelError` to the noise level.
+    func optionsFor(_ psf: PSF) -> PlugAndPlayOptions {
+        var o = options
+        if psf.isEstimate { o.kernelErrorSigma = kernelError }
+        return o
+    }
 
     public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
         try restore(blurred, psf: psf, observe: nil)
@@ -99,6 +119,6 @@ public struct PlugAndPlayMethod: RestorationMethod {
         let top = Double(denoiser.maximumSigma)
         return try plugAndPlay(blurred, psf: psf, denoiser: { x, sigma in
             try denoiser.denoise(x, sigma: Float(min(sigma, top)))
-        }, options: options, observe: observe)
+        }, options: optionsFor(psf), observe: observe)
     }
 }

@@ -28,6 +28,7 @@ struct Restore: ParsableCommand {
               deblur restore photo.jpg --psf disk:4 --method rl-accel --iterations 20 -o out.png
               deblur restore photo.jpg --method unet -o out.png
               deblur restore blurred.png --psf motion:15,30 --method pnp --prior ffdnet -o out.png
+              deblur restore shaken.png --psf estimate --method pnp -o out.png
             """)
     }
 
@@ -40,7 +41,7 @@ struct Restore: ParsableCommand {
     @Option(help: ArgumentHelp("Restoration method: \(MethodRegistry.names.filter { $0 != "blurred" }.joined(separator: ", ")).", valueName: "method"))
     var method = "wiener"
 
-    @Option(help: "PSF spec (gaussian:SIGMA, disk:RADIUS, motion:LENGTH,ANGLE, shake:SEED) or a kernel image (classical methods).")
+    @Option(help: "PSF spec (gaussian:SIGMA, disk:RADIUS, motion:LENGTH,ANGLE, shake:SEED), a kernel image, or 'estimate' (blind estimation from the input, as the comparison's estimated-PSF rows; pnp then allows for kernel error).")
     var psf: String?
 
     @Option(help: "Checkpoint for a learned method (default: Baselines/models/METHOD.safetensors).")
@@ -130,7 +131,16 @@ struct Restore: ParsableCommand {
         let (entry, values) = try configured()
         let restoration = try entry.make(values)
         let blurred = try pixelLimit.read(input)
-        let kernel = try psf.map { try PSF.parse($0) }
+        let kernel: PSF?
+        if psf == "estimate" {
+            let estimator = MethodRegistry.defaultEstimator
+            let started = Date()
+            kernel = try estimator.estimate(blurred)
+            print(String(format: "estimated the PSF (%@): %d×%d kernel, %.1f s", estimator.name, kernel!.width, kernel!.height,
+                         Date().timeIntervalSince(started)))
+        } else {
+            kernel = try psf.map { try PSF.parse($0) }
+        }
         let start = Date()
         let restored = try IterationReporter(method: restoration.name, output: output).run {
             try restoration.restore(blurred, psf: kernel)

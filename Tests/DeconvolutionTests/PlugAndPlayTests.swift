@@ -151,6 +151,27 @@ struct PlugAndPlayTests {
         #expect(abs(s[7].rho - 0.23) < 1e-12)
     }
 
+    @Test("kernel error adds to the noise level in variance: the denoiser is called at the schedule of √(σₙ² + σₖₑ²)")
+    func kernelErrorRaisesTheLevels() throws {
+        let y = texture(1, 24, 20), psf = try PSF.parse("gaussian:1")
+        func levels(_ kernelError: Double) throws -> [Double] {
+            var o = PlugAndPlayOptions()
+            o.noiseSigma = 0.01
+            o.kernelErrorSigma = kernelError
+            var seen: [Double] = []
+            _ = try plugAndPlay(y, psf: psf, denoiser: { x, sigma in seen.append(sigma); return x }, options: o)
+            return seen
+        }
+        let plain = try levels(0), widened = try levels(0.02)
+        #expect(plain.map { $0 } == plugAndPlaySchedule(PlugAndPlayOptions(), noiseSigma: 0.01).map(\.sigma))
+        let expected = plugAndPlaySchedule(PlugAndPlayOptions(), noiseSigma: (0.01 * 0.01 + 0.02 * 0.02).squareRoot()).map(\.sigma)
+        #expect(zip(widened, expected).allSatisfy { abs($0 - $1) < 1e-12 } && widened.count == 8)
+        #expect(abs(widened.last! - 0.0223607) < 1e-6)
+        var bad = PlugAndPlayOptions()
+        bad.kernelErrorSigma = -0.1
+        #expect(throws: DeconvolutionError.self) { try plugAndPlay(y, psf: psf, denoiser: { x, _ in x }, options: bad) }
+    }
+
     @Test("bad options, a PSF larger than the image, non-finite input and a denoiser of the wrong shape are named errors")
     func errors() throws {
         let y = texture(1, 12, 12), psf = try PSF.parse("gaussian:1")

@@ -26,6 +26,25 @@ struct PlugAndPlayMethodTests {
         #expect(throws: RestorationError.needsPSF(method: "pnp")) { try pnp.make().restore(Image(channels: 1, height: 8, width: 8), psf: nil) }
     }
 
+    @Test("an estimated PSF (marked by the registry's estimator) raises pnp's noise level by its kernel-error; a known one does not")
+    func kernelErrorOnlyForEstimates() throws {
+        let pnp = try MethodRegistry.entry("pnp")
+        #expect(pnp.parameter("kernel-error")?.defaultValue == .real(0.02))
+        let known = try PSF.parse("gaussian:1.2")
+        #expect(!known.isEstimate && known.markedAsEstimate.isEstimate && known.markedAsEstimate.weights == known.weights)
+        // The registry's estimator marks what it returns.
+        let sharp = try readImage(at: Self.photo.path).luma()
+        let d = try degrade(sharp, psf: known, options: DegradationOptions(noiseSigma: 0.01), seed: 3)
+        #expect(try MethodRegistry.defaultEstimator.estimate(d.blurred).isEstimate)
+        // With kernel-error 0 an estimate restores exactly as a known PSF; with the default it differs.
+        let zero = try pnp.make(settings: ["kernel-error": "0"]), standard = try pnp.make()
+        let a = try zero.restore(d.blurred, psf: known), b = try zero.restore(d.blurred, psf: known.markedAsEstimate)
+        #expect(a == b)
+        let c = try standard.restore(d.blurred, psf: known), e = try standard.restore(d.blurred, psf: known.markedAsEstimate)
+        #expect(c == a && e != c)
+        #expect(standard.summary.contains("kernel-error"))
+    }
+
     /// Measured with `deblur restore` when written (gaussian:1.6, σ = 0.01, the 162² fixture, valid blur
     /// → 152²): wiener 29.58 dB, rl-tv 31.10, pnp (ffdnet) 32.34 in colour; gray +0.63 dB over the better. Pinned: ≥ 0.5 dB.
     /// (On its 100² top-left corner pnp loses, 26.0 against 28.0: bright background just outside the

@@ -147,7 +147,7 @@ struct Restore: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         try writeRestored(restored, method: restoration.name, to: output, policy: range)
-        let with = kernel.map { " with \($0.spec) (\($0.width)×\($0.height) kernel)" } ?? ""
+        let with = kernel.map { " with \($0.isEstimate ? "the estimated PSF" : $0.spec) (\($0.width)×\($0.height) kernel)" } ?? ""
         print(String(format: "%@%@ — %@: %.3f s → %@", restoration.name, with, restoration.summary, seconds, output))
     }
 }

@@ -57,6 +57,25 @@ struct AddingAMethodTests {
         #expect(zip(b.pixels, expected).allSatisfy { abs($0 - $1) <= 1.0 / 255 + 1e-6 })
     }
 
+    @Test("`restore --psf estimate` estimates the kernel blindly first; an image too small to estimate from is a named error")
+    func restoreWithAnEstimatedPSF() throws {
+        #expect(identityRegistered)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deblur-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var img = Image(channels: 1, height: 96, width: 90)
+        for y in 0 ..< 96 { for x in 0 ..< 90 { img[0, y, x] = ((x / 9 + y / 11) % 2 == 0) ? 0.8 : 0.2 } }
+        let input = dir.appendingPathComponent("in.png").path, out = dir.appendingPathComponent("out.png").path
+        try writeImage(img, to: input)
+        try Restore.parse([input, "--method", "identity", "--psf", "estimate", "-o", out]).run()
+        #expect(try readImage(at: out) == (try readImage(at: input)))
+        let (small, tiny) = try scratch()
+        defer { try? FileManager.default.removeItem(at: small) }
+        let message = failure(["restore", tiny, "--method", "identity", "--psf", "estimate", "-o", small.appendingPathComponent("o.png").path])
+        #expect(message?.contains("63") == true || message?.lowercased().contains("small") == true, "\(message ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: small.appendingPathComponent("o.png").path))
+    }
+
     @Test("it appears in a comparison's rows")
     func compare() throws {
         #expect(identityRegistered)

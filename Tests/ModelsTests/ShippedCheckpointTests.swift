@@ -13,10 +13,13 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     /// (model, blur) → minimum PSNR in dB; the blurred inputs score 27.25 (disk:3) and 26.27 (motion:9,30).
+    /// Re-pinned 2026-12-06 when the autoencoder (was 26.5 / 25.7) and the ResNet-style network (was 27.4 /
+    /// 27.3) retrained on the larger photograph split were shipped: the new ResNet is 0.1 dB lower on the
+    /// motion crop and +0.63 dB better on the 32 cases of the test split; see Baselines/README.md.
     static let pinned: [String: [String: Double]] = [
-        "autoencoder": ["disk": 26.5, "motion": 25.7],
+        "autoencoder": ["disk": 26.8, "motion": 26.1],
         "unet": ["disk": 27.3, "motion": 26.5],
-        "resnet": ["disk": 27.4, "motion": 27.3],
+        "resnet": ["disk": 27.4, "motion": 27.2],
     ]
 
     @Test(arguments: ["autoencoder", "unet", "resnet"])

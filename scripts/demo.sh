@@ -4,7 +4,7 @@
 #    writes a contact sheet (sharp | blurred | PSF).
 # 2. Compares every method (classical with the true and the estimated PSF, the shipped networks) with
 #    every metric on the two test scenes of earlier rounds (astronaut, hubble_deep_field; 8 cases,
-#    ~16 min on 2 cores, 13 of them the plug-and-play rows) — each image once per blur family — checks the committed baseline, and prints
+#    ≈ 10 min on 2 Zen 4 cores, a third of it the plug-and-play rows) — each image once per blur family — checks the committed baseline, and prints
 #    the report's path. DEMO_SCENES=all runs the whole test split of the larger photograph set
 #    (8 scenes, 32 cases; about 40 minutes on 2 cores), DEMO_SCENES=a,b a choice of scenes.
 set -euo pipefail

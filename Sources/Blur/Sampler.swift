@@ -25,11 +25,17 @@ public struct PSFSampler: Sendable {
     /// All four families.
     public static let mixed = PSFSampler(families: BlurFamily.allCases)
 
-    /// `mixed` or one family name; nil for anything else.
+    /// `mixed`, one family name, or a comma-separated list of distinct families (e.g.
+    /// `defocus,gaussian,motion`: mixed without shake, for testing on a held-out family); nil for
+    /// anything else.
     public init?(name: String) {
         if name == "mixed" { self = .mixed; return }
-        guard let family = BlurFamily(rawValue: name) else { return nil }
-        self.init(families: [family])
+        var families: [BlurFamily] = []
+        for part in name.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let family = BlurFamily(rawValue: String(part)), !families.contains(family) else { return nil }
+            families.append(family)
+        }
+        self.init(families: families)
     }
 
     public func sample(_ rng: inout SeededRNG) throws -> PSF {

@@ -47,7 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "builtin or a dataset folder (sharp images, Kaggle, GoPro, good/bad frames, blurred/ + sharp/).")
     var data = "builtin"
 
-    @Option(help: "Synthetic blur: mixed, defocus, motion, shake or gaussian.")
+    @Option(help: "Synthetic blur: mixed, defocus, motion, shake, gaussian, or a comma-separated list of families (defocus,gaussian,motion: mixed without shake, to test on a held-out family).")
     var blur = "mixed"
 
     @Option(help: "synthetic (blur the sharp images) or real (the dataset's own blurred images; GoPro and paired folders).")

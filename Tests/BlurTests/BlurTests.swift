@@ -109,6 +109,19 @@ struct PSFTests {
         #expect(Set(a.map(\.kind.name)) == ["disk", "motion", "shake", "gaussian"])
         #expect(try a.allSatisfy { try PSF.parse($0.spec) == $0 })
     }
+
+    @Test("a list of families draws only those (a held-out family never appears); malformed lists are refused")
+    func samplerFamilyList() throws {
+        let sampler = try #require(PSFSampler(name: "defocus,gaussian,motion"))
+        #expect(sampler.families == [.defocus, .gaussian, .motion])
+        var rng = SeededRNG(seed: 9)
+        let kinds = Set(try (0 ..< 60).map { _ in try sampler.sample(&rng).kind.name })
+        #expect(kinds == ["disk", "gaussian", "motion"])
+        #expect(PSFSampler(name: "shake")?.families == [.shake])
+        for bad in ["defocus,,motion", "motion,motion", "defocus,blur", "", "mixed,shake", "Motion"] {
+            #expect(PSFSampler(name: bad) == nil, "'\(bad)' must be refused")
+        }
+    }
 }
 
 @Suite("Synthetic degradation")

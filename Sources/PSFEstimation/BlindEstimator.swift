@@ -91,6 +91,17 @@ public struct BlindResult: Sendable {
 /// Confidence: that fraction of gradient energy, `1 − ‖∇y − k ∗ ∇x‖² / ‖∇y‖²` over the image,
 /// clamped to [0, 1] (a fit measure, not a probability). The returned latent is that common latent.
 ///
+/// Tried and not kept (2026-12-06, the 33 shake cases of the study's training photographs per seed,
+/// seeds 0/1/2, error ratio ≤ 2 in 28/29/29 cases with the code as it is): Cho & Lee's salient-edge
+/// selection for the kernel step (each of four orientation bins keeping its N·K strongest latent
+/// gradients, the threshold ÷ 1.1 per alternation) — at every scale, N = 20/50/100: 26/–/–,
+/// 29/26/–, 29/–/– (it fixed the textured grass, moss and picos but broke faint ones: dune,
+/// fallen_leaf, leaf_veins); at the coarse scales only, N = 20/50/100: 28/28/–, 30/28/29, 28/25/–;
+/// both settings as eight candidates under the explained-energy choice: 29/29 (twice the time);
+/// choosing the candidate most like the others (sum of kernel NCC) instead: 26/25. All within
+/// ±1–2 cases of the current code — the failures (brick, lake_dawn, leaf_veins, dandelions) need a
+/// better latent prior or a better way to choose among candidates, not this.
+///
 /// `seed` perturbs the initial 3×3 kernel slightly (weights in [0, 0.05)), so a different seed
 /// gives a different start; seed 0 starts from the symmetric blob of [1].
 ///

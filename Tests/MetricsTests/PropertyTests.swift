@@ -67,8 +67,13 @@ struct PropertyTests {
     func stlpipsIdentity() throws {
         let metric = try loadSTLPIPS()
         let small = try rgb.cropped(x: 0, y: 0, width: 64, height: 48)
-        #expect(try metric.score(reference: small, test: small) == 0)
-        #expect(try metric.layerDistances(reference: small, test: small) == [0, 0, 0, 0, 0])
+        // Zero up to rounding, not bit for bit: the two images go through the network as one batch,
+        // and tests running beside this one change OpenBLAS's process-wide thread count
+        // (`BLASThreads.set`), so the two halves may be computed with different partitions and
+        // rounding (seen once in a full run, 2026-12-06). A one-pixel shift scores ~1e-2.
+        #expect(try metric.score(reference: small, test: small) < 1e-8)
+        let distances = try metric.layerDistances(reference: small, test: small)
+        #expect(distances.count == 5 && distances.allSatisfy { $0 >= 0 && $0 < 1e-8 }, "\(distances)")
         let (r, shifted) = try referencePairs.first { $0.name == "astronaut_shift" }!.images()
         let (_, blurred) = try referencePairs.first { $0.name == "astronaut_blur" }!.images()
         #expect(try metric.score(reference: r, test: shifted) * 20 < metric.score(reference: r, test: blurred))

@@ -98,8 +98,10 @@ public struct BlindResult: Sendable {
 /// 29/26/–, 29/–/– (it fixed the textured grass, moss and picos but broke faint ones: dune,
 /// fallen_leaf, leaf_veins); at the coarse scales only, N = 20/50/100: 28/28/–, 30/28/29, 28/25/–;
 /// both settings as eight candidates under the explained-energy choice: 29/29 (twice the time);
-/// choosing the candidate most like the others (sum of kernel NCC) instead: 26/25. All within
-/// ±1–2 cases of the current code — the failures (brick, lake_dawn, leaf_veins, dandelions) need a
+/// choosing the candidate most like the others (sum of kernel NCC) instead: 26/25; Xu & Jia 2010's
+/// r-map (edge consistency over 5×5 windows) keeping only the most consistent half of the pixels in
+/// the kernel step: 24/20, or weighting them by r: 21/18 (it drops the fine edges the kernel's
+/// detail needs). The salient-edge settings are within ±1–2 cases of the current code — the failures (brick, lake_dawn, leaf_veins, dandelions) need a
 /// better latent prior or a better way to choose among candidates, not this.
 ///
 /// `seed` perturbs the initial 3×3 kernel slightly (weights in [0, 0.05)), so a different seed

@@ -8,14 +8,14 @@ import Models
 /// `deblur denoise`: remove white Gaussian noise with a learned denoising prior.
 struct Denoise: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove Gaussian noise from an image with a learned denoiser (pretrained FFDNet).",
+        abstract: "Remove Gaussian noise from an image with a learned denoiser (pretrained FFDNet or our own).",
         discussion: """
         Model y = x + n, n white Gaussian with standard deviation σ. Gray images use the gray \
         network, RGB images the colour one.
 
         --sigma is on the 0–255 scale, as in the denoising literature: --sigma 25 means \
-        σ = 25/255 ≈ 0.098 on the [0, 1] scale of the image values. Accepted: 1 to 75 (the \
-        networks were trained on σ ≤ 75). --sigma auto estimates σ from the image (median \
+        σ = 25/255 ≈ 0.098 on the [0, 1] scale of the image values. Accepted: 1 to 75 for ffdnet \
+        (trained on σ ≤ 75), 1 to 50 for denoiser (trained on σ ≤ 50). --sigma auto estimates σ from the image (median \
         absolute Haar diagonal detail / 0.6745, Donoho & Johnstone 1994; the estimate the Wiener \
         default uses) and prints it.
 
@@ -42,7 +42,7 @@ struct Denoise: ParsableCommand {
     @Option(help: "Denoising prior: \(DenoisingPrior.allCases.map(\.rawValue).joined(separator: ", ")).")
     var prior: DenoisingPrior = .ffdnet
 
-    @Option(help: "Noise standard deviation on the 0–255 scale (25 means 25/255), 1…75, or 'auto' to estimate it.")
+    @Option(help: "Noise standard deviation on the 0–255 scale (25 means 25/255), 1…75 (denoiser: 1…50), or 'auto' to estimate it.")
     var sigma: NoiseLevelArgument
 
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")

@@ -105,10 +105,11 @@ public struct BlindResult: Sendable {
 /// better latent prior or a better way to choose among candidates, not this.
 /// Later the same day: the choice among the gains is not the bottleneck — each gain run alone,
 /// the best of the four for every case (an oracle) succeeds in 31/29/30 cases, the explained-energy
-/// choice in 28/29/29 (adding gains 1/√2 and 4: oracle 32/30/31, the choice 27/30/27); the L0 objective `‖k ∗ x − y‖² + λ′‖∇x‖₀` of the common latent as the
-/// choice (λ′ = 1e-3 … 3e-2) gave 27–28/28–29/28–29, the sparsest common latent 27/28/27. Pan et
-/// al. 2016's dark-channel prior `μ‖D(x)‖₀` (35-px windows, the splitting weight up to 8) in the
-/// latent step: μ = 4e-3 gave 25 cases (seed 0), μ = 1e-3 with the window scaled per level 27,
+/// choice in 28/29/29 (adding gains 1/√2 and 4: oracle 32/30/31, the choice 27/30/27); the L0
+/// objective `‖k ∗ x − y‖² + λ′‖∇x‖₀` of the common latent as the choice (λ′ = 1e-3 … 3e-2) gave
+/// 27–28/28–29/28–29, the sparsest common latent 27/28/27. Pan et al. 2016's dark-channel prior
+/// `μ‖D(x)‖₀` (35-px windows, the splitting weight up to 8) in the latent step: μ = 4e-3 gave 25
+/// cases (seed 0), μ = 1e-3 with the window scaled per level 27,
 /// both at 2.3× the time (the estimation runs on luma, and few of these photographs have dark regions).
 ///
 /// `seed` perturbs the initial 3×3 kernel slightly (weights in [0, 0.05)), so a different seed

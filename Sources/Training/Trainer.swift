@@ -275,7 +275,9 @@ public final class Trainer {
                                  logY: true)
         var psnrSeries = [SVG.Series(name: "validation PSNR", points: h.map { (Double($0.epoch), $0.validationPSNR) })]
         if let b = state.baselinePSNR, let first = h.first, let last = h.last {
-            psnrSeries.append(SVG.Series(name: "blurred input", points: [(Double(first.epoch), b), (Double(last.epoch), b)]))
+            // The validation input is the degraded patch: noisy for a denoiser, blurred (and noisy) otherwise.
+            let input = configuration.resolvedTask == .denoise ? "noisy input" : "blurred input"
+            psnrSeries.append(SVG.Series(name: input, points: [(Double(first.epoch), b), (Double(last.epoch), b)]))
         }
         let psnr = SVG.lineChart(title: "validation PSNR (dB)", xLabel: "epoch", yLabel: "PSNR (dB)", series: psnrSeries)
         let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"980\" height=\"300\">"

@@ -112,6 +112,22 @@ import Testing
         #expect(decoded.task == nil && decoded.resolvedTask == .deblur && decoded.validationSigma == 0.01)
     }
 
+    @Test("a denoiser's training curves compare the validation PSNR with the noisy input, not a blurred one")
+    func denoiserCurvesNameTheNoisyInput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = tinyConfiguration(epochs: 1)
+        c.model = "denoiser"
+        c.task = .denoise
+        c.modelConfiguration = ["width": "4", "layers": "2"]
+        let trainer = try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(),
+                                  out: dir.appendingPathComponent("d.safetensors"), resume: false)
+        trainer.log = { _ in }
+        #expect(try trainer.run() == 1)
+        let svg = try String(contentsOf: dir.appendingPathComponent("d.curves.svg"), encoding: .utf8)
+        #expect(svg.contains("noisy input") && !svg.contains("blurred input"))
+    }
+
     @Test("missing weights name the training command; a deblurring checkpoint is the wrong architecture; bad σ and channels are named")
     func namedErrors() throws {
         let missing = URL(fileURLWithPath: "/nonexistent/denoiser.safetensors")

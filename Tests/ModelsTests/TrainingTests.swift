@@ -139,6 +139,8 @@ func temporaryDirectory() throws -> URL {
         }
         let csv = try String(contentsOf: dir.appendingPathComponent("b.curves.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 5)
+        let svg = try String(contentsOf: dir.appendingPathComponent("b.curves.svg"), encoding: .utf8)
+        #expect(svg.contains("blurred input") && !svg.contains("noisy input"))
         let best = try Checkpoint.load(dir.appendingPathComponent("b.safetensors"), expecting: "unet")
         #expect(best.metadata["epoch"] == String(resumed.state.bestEpoch!))
     }

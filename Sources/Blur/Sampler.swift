@@ -25,6 +25,10 @@ public struct PSFSampler: Sendable {
     /// All four families.
     public static let mixed = PSFSampler(families: BlurFamily.allCases)
 
+    /// What `init(name:)` accepts, for help texts and error messages.
+    public static let acceptedNames = "mixed, " + BlurFamily.allCases.map(\.rawValue).joined(separator: ", ")
+        + ", or a comma-separated list of distinct families (e.g. defocus,gaussian,motion)"
+
     /// `mixed`, one family name, or a comma-separated list of distinct families (e.g.
     /// `defocus,gaussian,motion`: mixed without shake, for testing on a held-out family); nil for
     /// anything else.

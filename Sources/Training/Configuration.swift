@@ -81,7 +81,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var modelConfiguration: [String: String] = [:]
     /// `builtin` or a dataset folder (any layout `loadDataset(at:)` knows).
     public var data: String = "builtin"
-    /// PSF family for synthetic pairs: mixed, defocus, motion, shake or gaussian.
+    /// PSF families for synthetic pairs: any name `PSFSampler(name:)` accepts (`PSFSampler.acceptedNames`).
     public var blur: String = "mixed"
     /// Fraction of patches drawn from dead-leaves scenes (`DeadLeaves`, coloured from the training
     /// photographs) instead of the photographs themselves; nil or 0: photographs only. Optional so

@@ -67,7 +67,7 @@ public final class Trainer {
         }
         guard c.learningRate > 0, c.learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(c.learningRate)") }
         guard let psfSampler = PSFSampler(name: c.blur) else {
-            throw TrainingError.invalidOption("--blur must be mixed, defocus, motion, shake, gaussian or a comma-separated list of distinct families (e.g. defocus,gaussian,motion), got '\(c.blur)'")
+            throw TrainingError.invalidOption("--blur must be \(PSFSampler.acceptedNames), got '\(c.blur)'")
         }
         guard c.noiseMin >= 0, c.noiseMax >= c.noiseMin else { throw TrainingError.invalidOption("noise range must satisfy 0 ≤ min ≤ max") }
         let fraction = c.syntheticScenes ?? 0

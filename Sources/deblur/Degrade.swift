@@ -28,7 +28,7 @@ struct Degrade: ParsableCommand {
     @Argument(help: "A folder of sharp images, or 'builtin' for the built-in photographs.")
     var source: String
 
-    @Option(help: "A PSF spec (gaussian:2, disk:5, motion:15,30, shake:7, kernel.png), or a random family: mixed, defocus, motion, shake, gaussian, or a list of them (defocus,motion).")
+    @Option(help: "A PSF spec (gaussian:2, disk:5, motion:15,30, shake:7, kernel.png), or a random family: \(PSFSampler.acceptedNames).")
     var psf = "mixed"
 
     @OptionGroup var degradation: DegradationSeedOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blur
 import Datasets
 import Foundation
 import Models
@@ -47,7 +48,7 @@ struct Train: ParsableCommand {
     @Option(help: "builtin or a dataset folder (sharp images, Kaggle, GoPro, good/bad frames, blurred/ + sharp/).")
     var data = "builtin"
 
-    @Option(help: "Synthetic blur: mixed, defocus, motion, shake, gaussian, or a comma-separated list of families (defocus,gaussian,motion: mixed without shake, to test on a held-out family).")
+    @Option(help: "Synthetic blur: \(PSFSampler.acceptedNames); leaving one family out tests on a held-out family.")
     var blur = "mixed"
 
     @Option(help: "synthetic (blur the sharp images) or real (the dataset's own blurred images; GoPro and paired folders).")

@@ -40,6 +40,16 @@ public enum DenoisingPrior: String, Sendable, CaseIterable {
         }
     }
 
+    /// The top of the noise range the prior's networks were trained on, on the 0–255 scale: FFDNet 75
+    /// (Tassano's `train.py` default `--noiseIntL 0 75`), ours 50 (`deblur train --task denoise`).
+    /// The networks' `maximumSigma` and `deblur denoise`'s checks and help read it from here.
+    public var maximumSigma255: Int {
+        switch self {
+        case .ffdnet: return 75
+        case .denoiser: return 50
+        }
+    }
+
     /// The weights files the prior loads by default (for a comparison's fingerprint of a method).
     public var weightsFiles: [URL] {
         switch self {

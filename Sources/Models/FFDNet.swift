@@ -58,7 +58,7 @@ public struct FFDNet: Denoiser {
     public var name: String { "ffdnet" }
     public var channels: Int { variant.channels }
     /// 75/255: the networks were trained on σ ∈ [0, 75]/255 (Tassano's `train.py` default `--noiseIntL 0 75`).
-    public var maximumSigma: Float { 75 / 255 }
+    public var maximumSigma: Float { Float(DenoisingPrior.ffdnet.maximumSigma255) / 255 }
     /// Side of a tile, in full-resolution pixels (at least `minimumTile`). Default 1024: a colour tile's
     /// activations then take ~110 MB per layer (96 × 536² floats) and the context re-computed
     /// around each tile costs ≤ 10 % ((512 + 2·12)² / 512²); a 512² photo runs untiled.

@@ -109,7 +109,7 @@ public struct TrainedDenoiser: Denoiser, @unchecked Sendable {
     public let channels: Int
     public var name: String { "denoiser" }
     /// 50/255, the top of the σ range of `deblur train --task denoise`.
-    public var maximumSigma: Float { 50 / 255 }
+    public var maximumSigma: Float { Float(DenoisingPrior.denoiser.maximumSigma255) / 255 }
 
     /// The shipped checkpoint: the first of `Checkpoint.defaultLocations(for: "denoiser")` that exists,
     /// else the first location (which then reports as missing).

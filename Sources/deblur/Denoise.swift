@@ -14,8 +14,8 @@ struct Denoise: ParsableCommand {
         network, RGB images the colour one.
 
         --sigma is on the 0–255 scale, as in the denoising literature: --sigma 25 means \
-        σ = 25/255 ≈ 0.098 on the [0, 1] scale of the image values. Accepted: 1 to 75 for ffdnet \
-        (trained on σ ≤ 75), 1 to 50 for denoiser (trained on σ ≤ 50). --sigma auto estimates σ from the image (median \
+        σ = 25/255 ≈ 0.098 on the [0, 1] scale of the image values. Accepted: from 1 to the top of the \
+        range the prior was trained on — \(sigmaRanges). --sigma auto estimates σ from the image (median \
         absolute Haar diagonal detail / 0.6745, Donoho & Johnstone 1994; the estimate the Wiener \
         default uses) and prints it.
 
@@ -42,16 +42,16 @@ struct Denoise: ParsableCommand {
     @Option(help: "Denoising prior: \(DenoisingPrior.allCases.map(\.rawValue).joined(separator: ", ")).")
     var prior: DenoisingPrior = .ffdnet
 
-    @Option(help: "Noise standard deviation on the 0–255 scale (25 means 25/255), 1…75 (denoiser: 1…50), or 'auto' to estimate it.")
+    @Option(help: "Noise standard deviation on the 0–255 scale (25 means 25/255), 1 to the prior's top (\(sigmaRanges)), or 'auto' to estimate it.")
     var sigma: NoiseLevelArgument
 
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")
     var range: RangePolicy = .clip
 
     func validate() throws {
-        if case let .value(v) = sigma, !(v >= 1 && v <= 75) {
-            throw ValidationError("--sigma \(v) is outside 1…75. It is on the 0–255 scale (--sigma 25 means 25/255); "
-                + "for σ = 0.1 on the [0, 1] scale write --sigma 25.5. Or use --sigma auto.")
+        if case let .value(v) = sigma, !(v >= 1 && v <= Double(prior.maximumSigma255)) {
+            throw ValidationError("--sigma \(v) is outside 1…\(prior.maximumSigma255), the range the \(prior.rawValue) prior was trained on. "
+                + "It is on the 0–255 scale (--sigma 25 means 25/255); for σ = 0.1 on the [0, 1] scale write --sigma 25.5. Or use --sigma auto.")
         }
         guard ImageFormat(fileExtensionOf: output) != nil else {
             throw ValidationError("--output must end in .png, .jpg or .jpeg (got '\(output)').")
@@ -80,6 +80,9 @@ struct Denoise: ParsableCommand {
                      sigma255, seconds, output))
     }
 }
+
+/// Each prior's accepted `--sigma` range, for the help texts ("ffdnet 1…75, denoiser 1…50").
+private let sigmaRanges = DenoisingPrior.allCases.map { "\($0.rawValue) 1…\($0.maximumSigma255)" }.joined(separator: ", ")
 
 /// `--sigma`: a number on the 0–255 scale, or `auto`.
 enum NoiseLevelArgument: ExpressibleByArgument {

@@ -86,24 +86,43 @@ public enum SVG {
         let f = Frame(w: Double(width), h: Double(height), xr: range(xs, pad: 0), yr: range(ys))
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">"
         s += f.axes(title: title, xLabel: xLabel, yLabel: yLabel + (logY ? " (log)" : ""), logY: logY)
+        var plotted: [(x: Double, y: Double)] = []
         for (i, se) in series.enumerated() {
             let colour = palette[i % palette.count]
-            let pts = se.points.filter { tr($0.y).isFinite }.map { "\(r(f.x($0.x))),\(r(f.y(tr($0.y))))" }
+            let pts = se.points.filter { tr($0.y).isFinite }.map { (x: f.x($0.x), y: f.y(tr($0.y))) }
+            plotted += pts
             if pts.count > 1 {
-                s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\" points=\"\(pts.joined(separator: " "))\"/>"
+                s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\" points=\"\(pts.map { "\(r($0.x)),\(r($0.y))" }.joined(separator: " "))\"/>"
             }
             for p in se.points where tr(p.y).isFinite {
                 s += "<circle cx=\"\(r(f.x(p.x)))\" cy=\"\(r(f.y(tr(p.y))))\" r=\"2.2\" fill=\"\(colour)\"><title>\(escapeHTML(se.name)): \(format(p.x)), \(format(p.y))</title></circle>"
             }
-            // Legend in the top-right corner, on a white box so lines never hide it.
-            let lx = f.w - f.right - 130
-            if i == 0 {
-                s += "<rect x=\"\(r(lx - 4))\" y=\"\(r(f.top + 3))\" width=\"128\" height=\"\(r(Double(series.count) * 15 + 4))\" fill=\"white\" fill-opacity=\"0.85\"/>"
-            }
-            s += "<rect x=\"\(r(lx))\" y=\"\(r(f.top + 6 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
-            s += "<text x=\"\(r(lx + 14))\" y=\"\(r(f.top + 15 + Double(i) * 15))\" font-size=\"11\">\(escapeHTML(se.name))</text>"
+        }
+        // The legend goes last (so no line is drawn over it), on a white box, in the corner of the plot
+        // that covers the fewest points — a training curve rising to the top right keeps its end visible.
+        let box = legendBox(frame: f, entries: series.count, points: plotted)
+        s += "<rect x=\"\(r(box.x))\" y=\"\(r(box.y))\" width=\"\(r(box.width))\" height=\"\(r(box.height))\" fill=\"white\" fill-opacity=\"0.85\"/>"
+        for (i, se) in series.enumerated() {
+            let colour = palette[i % palette.count]
+            s += "<rect x=\"\(r(box.x + 4))\" y=\"\(r(box.y + 3 + Double(i) * 15))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
+            s += "<text x=\"\(r(box.x + 18))\" y=\"\(r(box.y + 12 + Double(i) * 15))\" font-size=\"11\">\(escapeHTML(se.name))</text>"
         }
         return s + "</svg>"
+    }
+
+    /// The legend's box (128 px wide, 15 px a series): of the plot's four inner corners, the one whose box
+    /// covers the fewest of `points` (SVG coordinates); ties go to the first of top right, bottom right,
+    /// top left, bottom left.
+    static func legendBox(frame f: Frame, entries: Int, points: [(x: Double, y: Double)])
+        -> (x: Double, y: Double, width: Double, height: Double) {
+        let width = 128.0, height = Double(entries) * 15 + 4
+        let xs = [f.w - f.right - 134, f.left + 6], ys = [f.top + 3, f.h - f.bottom - 3 - height]
+        let corners = [(xs[0], ys[0]), (xs[0], ys[1]), (xs[1], ys[0]), (xs[1], ys[1])]
+        func covered(_ c: (Double, Double)) -> Int {
+            points.filter { $0.x >= c.0 - 2 && $0.x <= c.0 + width + 2 && $0.y >= c.1 - 2 && $0.y <= c.1 + height + 2 }.count
+        }
+        let best = corners.min { covered($0) < covered($1) }!
+        return (best.0, best.1, width, height)
     }
 
     /// A scatter plot, one colour and marker per series, legend to the right of the plot.

@@ -12,6 +12,10 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
     public let name: String
     public let weights: String
     public let tiling: TilingOptions
+    /// How many of the dihedral symmetries (`Dihedral`) the restoration averages over; 1 = a single run.
+    public let ensemble: Int
+    /// The registry's default `ensemble`.
+    public static let defaultEnsemble = 1
     /// The summary and the SHA-256 of the weights file.
     public let fingerprint: String
 
@@ -27,28 +31,50 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
                                 automatic: "Baselines/models/\(network).safetensors"),
                 MethodParameter("tile", label: "Tile", help: "images larger than this are restored in overlapping tiles",
                                 kind: .integer(32 ... 8192), default: .integer(512)),
+                MethodParameter("ensemble", label: "Self-ensemble",
+                                help: "geometric self-ensemble: restore the image under this many of the square's 8 symmetries "
+                                    + "(1 none, 2 + mirror, 4 + flips, 8 + transposes), undo each and average (costs as many runs)",
+                                kind: .integer(1 ... Dihedral.count), default: .integer(defaultEnsemble)),
             ]) { values in
             let (net, _, url) = try Checkpoint.loadShipped(network, weights: values.text("weights"))
             return LearnedRestoration(name: network, network: net, weights: url.path,
-                                      tiling: TilingOptions(tile: values.integer("tile") ?? 512))
+                                      tiling: TilingOptions(tile: values.integer("tile") ?? 512),
+                                      ensemble: values.integer("ensemble") ?? defaultEnsemble)
         }
     }
 
-    public init(name: String, network: any DeblurNetwork, weights: String, tiling: TilingOptions = TilingOptions()) {
+    public init(name: String, network: any DeblurNetwork, weights: String, tiling: TilingOptions = TilingOptions(),
+                ensemble: Int = LearnedRestoration.defaultEnsemble) {
+        precondition((1 ... Dihedral.count).contains(ensemble), "ensemble \(ensemble) is outside 1…8")
         self.name = name
         self.network = network
         self.weights = weights
         self.tiling = tiling
-        fingerprint = Self.describe(network, weights) + ", sha256 " + ((try? SHA256.hex(fileAt: weights)) ?? "unreadable")
+        self.ensemble = ensemble
+        fingerprint = Self.describe(network, weights, ensemble) + ", sha256 " + ((try? SHA256.hex(fileAt: weights)) ?? "unreadable")
     }
 
     public var family: MethodFamily { .learned }
     public var needsPSF: Bool { false }
-    public var summary: String { Self.describe(network, weights) }
+    public var summary: String { Self.describe(network, weights, ensemble) }
 
-    public func restore(_ blurred: Image, psf: PSF?) throws -> Image { try Models.restore(blurred, with: network, tiling: tiling) }
+    /// One run, or with `ensemble` > 1 the mean of the runs on the transformed images, each transformed
+    /// back. Blur kernels of every orientation are in the training data, so a mirrored or transposed
+    /// photograph is as likely an input as the original.
+    public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
+        guard ensemble > 1 else { return try Models.restore(blurred, with: network, tiling: tiling) }
+        var sum = [Double](repeating: 0, count: blurred.pixels.count)
+        for t in 0 ..< ensemble {
+            let restored = try Models.restore(Dihedral.apply(t, to: blurred), with: network, tiling: tiling)
+            let back = Dihedral.apply(Dihedral.inverse(t), to: restored)
+            for i in sum.indices { sum[i] += Double(back.pixels[i]) }
+        }
+        return Image(channels: blurred.channels, height: blurred.height, width: blurred.width,
+                     pixels: sum.map { Float($0 / Double(ensemble)) })
+    }
 
-    private static func describe(_ network: any DeblurNetwork, _ weights: String) -> String {
+    private static func describe(_ network: any DeblurNetwork, _ weights: String, _ ensemble: Int) -> String {
         "\(network.architecture) (\(network.parameterCount) parameters), weights \(URL(fileURLWithPath: weights).lastPathComponent), full resolution"
+            + (ensemble > 1 ? ", self-ensemble over \(ensemble) symmetries" : "")
     }
 }

@@ -23,6 +23,7 @@ struct Compare: ParsableCommand {
           deblur compare --data builtin -o Reports/builtin
           deblur compare --data ~/photos --methods wiener,rl,unet --metrics psnr,ssim -o Reports/photos --jobs 2
           deblur compare --data builtin -o Reports/builtin --baseline Baselines/builtin-test.json
+          deblur compare --data builtin --methods unet,pnp --param unet:ensemble=8 -o Reports/unet-ensemble
         """)
 
     @OptionGroup var dataOption: DataOption
@@ -64,6 +65,12 @@ struct Compare: ParsableCommand {
     @Option(help: "Checkpoint for a learned method, METHOD=FILE (repeatable).")
     var weights: [String] = []
 
+    @Option(name: .customLong("param"),
+            help: ArgumentHelp("A method's parameter, METHOD:NAME=VALUE (repeatable), e.g. unet:ensemble=8 or pnp:kernel-error=0.03 "
+                + "(`deblur restore --help` lists every method's parameters). Rows scored with other settings are re-run.",
+                valueName: "method:name=value"))
+    var params: [String] = []
+
     @Option(help: "Fail (exit 1) if any mean score is worse than in this baseline file by more than its tolerance.")
     var baseline: String?
 
@@ -76,21 +83,35 @@ struct Compare: ParsableCommand {
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        _ = try checkpointSettings()
+        _ = try methodSettings()
         if let shard { do { _ = try Shard(shard) } catch { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4 (got '\(shard)').") } }
     }
 
-    /// `--weights METHOD=FILE` as the learned methods' `weights` parameter.
-    private func checkpointSettings() throws -> [String: ParameterValues] {
-        var out: [String: ParameterValues] = [:]
+    /// `--weights METHOD=FILE` (the learned methods' `weights` parameter) and `--param METHOD:NAME=VALUE`,
+    /// parsed by each method's registry entry.
+    func methodSettings() throws -> [String: ParameterValues] {
+        var raw: [String: [String: String]] = [:]
         for w in weights {
             let kv = w.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw ValidationError("--weights takes METHOD=FILE (got '\(w)').") }
             do {
-                let entry = try MethodRegistry.entry(kv[0])
-                guard entry.parameter("weights") != nil else { throw ValidationError("--weights: \(kv[0]) is not a learned method.") }
-                out[kv[0]] = try entry.parse(["weights": kv[1]])
+                guard try MethodRegistry.entry(kv[0]).parameter("weights") != nil else {
+                    throw ValidationError("--weights: \(kv[0]) is not a learned method.")
+                }
             } catch let error as ValidationError { throw error } catch { throw commandLineError(error) }
+            raw[kv[0], default: [:]]["weights"] = kv[1]
+        }
+        for p in params {
+            let methodAndRest = p.split(separator: ":", maxSplits: 1).map(String.init)
+            let kv = methodAndRest.count == 2 ? methodAndRest[1].split(separator: "=", maxSplits: 1).map(String.init) : []
+            guard kv.count == 2, !methodAndRest[0].isEmpty, !kv[0].isEmpty else {
+                throw ValidationError("--param takes METHOD:NAME=VALUE, e.g. unet:ensemble=8 (got '\(p)').")
+            }
+            raw[methodAndRest[0], default: [:]][kv[0]] = kv[1]
+        }
+        var out: [String: ParameterValues] = [:]
+        for (method, settings) in raw {
+            do { out[method] = try MethodRegistry.entry(method).parse(settings) } catch { throw commandLineError(error) }
         }
         return out
     }
@@ -106,7 +127,7 @@ struct Compare: ParsableCommand {
         o.selection.limit = limit
         o.selection.scenes = scenes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         o.methods = try MethodSelection(parsing: methods)
-        o.settings = try checkpointSettings()
+        o.settings = try methodSettings()
         o.metrics = MetricSelection(parsing: metrics)
         o.psf = psf
         o.jobs = jobs

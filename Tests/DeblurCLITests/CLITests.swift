@@ -181,4 +181,17 @@ struct CommandLineTests {
         #expect(failure(["compare", "--weights", "wiener=x.safetensors", "-o", "/tmp/x"])?.contains("not a learned method") == true)
         #expect(failure(["merge", "-o", "/tmp/x"]) != nil)
     }
+
+    @Test("compare --param METHOD:NAME=VALUE reaches that method's settings (with --weights); bad ones are refused by name")
+    func methodParameters() throws {
+        let c = try Compare.parse(["-o", "/tmp/x", "--param", "wiener:nsr=0.05", "--param", "unet:ensemble=8",
+                                   "--weights", "unet=Baselines/models/unet.safetensors"])
+        let settings = try c.methodSettings()
+        #expect(settings["wiener"]?.real("nsr") == 0.05)
+        #expect(settings["unet"]?.integer("ensemble") == 8 && settings["unet"]?.text("weights") == "Baselines/models/unet.safetensors")
+        #expect(failure(["compare", "--param", "ensemble=8", "-o", "/tmp/x"])?.contains("--param takes METHOD:NAME=VALUE") == true)
+        #expect(failure(["compare", "--param", "unet:ensemble=9", "-o", "/tmp/x"])?.contains("ensemble=9") == true)
+        #expect(failure(["compare", "--param", "unet:colour=red", "-o", "/tmp/x"])?.contains("colour") == true)
+        #expect(failure(["compare", "--param", "deconvolve:nsr=1", "-o", "/tmp/x"])?.contains("deconvolve") == true)
+    }
 }

@@ -35,7 +35,11 @@ import Testing
         let batch = loss(Variable(Tensor(stacking: [t1, t2])), target: Tensor(stacking: [r1, r2])).value[0]
         let mean = (try metric.score(reference: r1, test: t1) + metric.score(reference: r2, test: t2)) / 2
         #expect(abs(Double(batch) - mean) <= 1e-4)
-        #expect(loss(Variable(Tensor(stacking: [r1])), target: Tensor(stacking: [r1])).value[0] == 0)
+        // Identical images are at distance 0 up to rounding: the two feature passes may run their matrix
+        // products under different OpenBLAS thread counts (a process-wide setting other suites running in
+        // parallel change), which reorders sums (3e-14 seen in a CI run). Real distances here are ~0.1.
+        let same = loss(Variable(Tensor(stacking: [r1])), target: Tensor(stacking: [r1])).value[0]
+        #expect(same >= 0 && same <= 1e-9, "identical images: \(same)")
     }
 
     /// Gradients through the trunk (convolutions, ReLU, max-pool, blur-pool, the channel normalisation)

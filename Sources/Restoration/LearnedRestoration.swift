@@ -12,7 +12,7 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
     public let name: String
     public let weights: String
     public let tiling: TilingOptions
-    /// How many of the dihedral symmetries (`Dihedral`) the restoration averages over; 1 = a single run.
+    /// How many of the image's orientations (`Image.orientations`) the restoration averages over; 1 = a single run.
     public let ensemble: Int
     /// The registry's default `ensemble`.
     public static let defaultEnsemble = 1
@@ -32,9 +32,9 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
                 MethodParameter("tile", label: "Tile", help: "images larger than this are restored in overlapping tiles",
                                 kind: .integer(32 ... 8192), default: .integer(512)),
                 MethodParameter("ensemble", label: "Self-ensemble",
-                                help: "geometric self-ensemble: restore the image under this many of the square's 8 symmetries "
-                                    + "(1 none, 2 + mirror, 4 + flips, 8 + transposes), undo each and average (costs as many runs)",
-                                kind: .integer(1 ... Dihedral.count), default: .integer(defaultEnsemble)),
+                                help: "geometric self-ensemble: restore the image under this many of its 8 orientations "
+                                    + "(1 none, 2 + mirror, 4 + every axis mirror, 8 + quarter turns), undo each and average (costs as many runs)",
+                                kind: .integer(1 ... Image.orientations.count), default: .integer(defaultEnsemble)),
             ]) { values in
             let (net, _, url) = try Checkpoint.loadShipped(network, weights: values.text("weights"))
             return LearnedRestoration(name: network, network: net, weights: url.path,
@@ -45,7 +45,7 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
 
     public init(name: String, network: any DeblurNetwork, weights: String, tiling: TilingOptions = TilingOptions(),
                 ensemble: Int = LearnedRestoration.defaultEnsemble) {
-        precondition((1 ... Dihedral.count).contains(ensemble), "ensemble \(ensemble) is outside 1…8")
+        precondition((1 ... Image.orientations.count).contains(ensemble), "ensemble \(ensemble) is outside 1…8")
         self.name = name
         self.network = network
         self.weights = weights
@@ -64,9 +64,9 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
     public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
         guard ensemble > 1 else { return try Models.restore(blurred, with: network, tiling: tiling) }
         var sum = [Double](repeating: 0, count: blurred.pixels.count)
-        for t in 0 ..< ensemble {
-            let restored = try Models.restore(Dihedral.apply(t, to: blurred), with: network, tiling: tiling)
-            let back = Dihedral.apply(Dihedral.inverse(t), to: restored)
+        for o in Image.orientations.prefix(ensemble) {
+            let restored = try Models.restore(blurred.oriented(flip: o.flip, turns: o.turns), with: network, tiling: tiling)
+            let back = restored.unoriented(flip: o.flip, turns: o.turns)
             for i in sum.indices { sum[i] += Double(back.pixels[i]) }
         }
         return Image(channels: blurred.channels, height: blurred.height, width: blurred.width,
@@ -75,6 +75,6 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
 
     private static func describe(_ network: any DeblurNetwork, _ weights: String, _ ensemble: Int) -> String {
         "\(network.architecture) (\(network.parameterCount) parameters), weights \(URL(fileURLWithPath: weights).lastPathComponent), full resolution"
-            + (ensemble > 1 ? ", self-ensemble over \(ensemble) symmetries" : "")
+            + (ensemble > 1 ? ", self-ensemble over \(ensemble) orientations" : "")
     }
 }

@@ -139,34 +139,6 @@ public struct PatchSampler: Sendable {
     }
 }
 
-extension Image {
-    /// Mirrored left–right (if `flip`), then rotated by `turns` quarter turns counter-clockwise.
-    func oriented(flip: Bool, turns: Int) -> Image {
-        var img = self
-        if flip {
-            for c in 0 ..< channels {
-                for y in 0 ..< height {
-                    let row = (c * height + y) * width
-                    for x in 0 ..< width / 2 { img.pixels.swapAt(row + x, row + width - 1 - x) }
-                }
-            }
-        }
-        for _ in 0 ..< (turns % 4) {
-            var r = Image(channels: img.channels, height: img.width, width: img.height)
-            for c in 0 ..< img.channels {
-                for y in 0 ..< img.height {
-                    for x in 0 ..< img.width {
-                        // (x, y) → (y, W − 1 − x): a counter-clockwise quarter turn.
-                        r.pixels[(c * r.height + (img.width - 1 - x)) * r.width + y] = img.pixels[(c * img.height + y) * img.width + x]
-                    }
-                }
-            }
-            img = r
-        }
-        return img
-    }
-}
-
 /// Loading the training and validation images of a dataset.
 public enum TrainingData {
     /// Splits `dataset` by scene (the test scenes are dropped), then holds the split's validation scenes

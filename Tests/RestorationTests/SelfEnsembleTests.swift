@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Learned methods' self-ensemble")
 struct SelfEnsembleTests {
-    @Test("ensemble k averages the network's restorations of the first k symmetries, each transformed back; 1 is a single run")
+    @Test("ensemble k averages the network's restorations of the first k orientations, each turned back; 1 is a single run")
     func averaging() throws {
         let network = UNet(levels: 2, width: 4, seed: 7)
         var rng = SystemRandomNumberGenerator()
@@ -18,14 +18,15 @@ struct SelfEnsembleTests {
             let got = try method.restore(blurred, psf: nil)
             // Expected, from the network's runs on the transformed images.
             var sum = [Double](repeating: 0, count: blurred.pixels.count)
-            for t in 0 ..< k {
-                let back = Dihedral.apply(Dihedral.inverse(t), to: try Models.restore(Dihedral.apply(t, to: blurred), with: network))
+            for o in Image.orientations.prefix(k) {
+                let back = try Models.restore(blurred.oriented(flip: o.flip, turns: o.turns), with: network)
+                    .unoriented(flip: o.flip, turns: o.turns)
                 for i in sum.indices { sum[i] += Double(back.pixels[i]) }
             }
             let worst = zip(got.pixels, sum).map { abs(Double($0) - $1 / Double(k)) }.max()!
             #expect(worst < 1e-6, "k = \(k): \(worst)")
             #expect(got != single, "an untrained network is not equivariant: the ensemble must differ from one run")
-            #expect(method.summary.contains("self-ensemble over \(k) symmetries"))
+            #expect(method.summary.contains("self-ensemble over \(k) orientations"))
         }
         #expect(!LearnedRestoration(name: "unet", network: network, weights: "/nonexistent").summary.contains("self-ensemble"))
     }

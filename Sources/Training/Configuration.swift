@@ -87,6 +87,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// photographs) instead of the photographs themselves; nil or 0: photographs only. Optional so
     /// that checkpoints written before it existed still decode.
     public var syntheticScenes: Double? = nil
+    /// Denoising: fraction of patches made gray (luma in three identical channels, one shared noise
+    /// field; `PatchSampler.grayFraction`); nil or 0: none. Optional so that earlier checkpoints decode.
+    public var grayPatches: Double? = nil
+    /// Denoising: fraction of photograph patches cut 1.5–4× smaller and enlarged (`PatchSampler.zoomFraction`);
+    /// nil or 0: none.
+    public var zoomPatches: Double? = nil
     /// Use the dataset's own blurred images (GoPro, paired folders) instead of synthetic blur.
     public var realPairs: Bool = false
     public var patch: Int = 128

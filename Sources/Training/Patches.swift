@@ -45,10 +45,18 @@ public struct PatchSampler: Sendable {
     /// Dead-leaves scenes drawn instead of photographs for a `syntheticFraction` of the patches.
     public let scenes: DeadLeaves?
     public let syntheticFraction: Double
+    /// Denoising only: the fraction of clean patches turned gray (BT.601 luma in all three channels,
+    /// one noise field shared by them), so that the RGB denoiser also learns the gray images it is
+    /// given as three identical channels.
+    public let grayFraction: Double
+    /// Denoising only: the fraction of photograph patches cut from a region 1.5–4× smaller than the
+    /// patch (log-uniform) and enlarged to it (bilinear) — the same scenes seen closer, with the large
+    /// smooth areas (sky, water, walls) that full-resolution crops of textured photographs rarely have.
+    public let zoomFraction: Double
     private let cumulativeArea: [Double]
 
     public init(images: [TrainingImage], patch: Int, psfSampler: PSFSampler, noise: ClosedRange<Double>, augment: Bool = true,
-                scenes: DeadLeaves? = nil, syntheticFraction: Double = 0) throws {
+                scenes: DeadLeaves? = nil, syntheticFraction: Double = 0, grayFraction: Double = 0, zoomFraction: Double = 0) throws {
         guard patch >= 16 else { throw TrainingError.invalidOption("--patch must be at least 16 px, got \(patch)") }
         let usable = images.filter { min($0.sharp.width, $0.sharp.height) >= patch + 64 || ($0.blurred != nil && min($0.sharp.width, $0.sharp.height) >= patch) }
         guard !usable.isEmpty else {
@@ -61,6 +69,8 @@ public struct PatchSampler: Sendable {
         self.augment = augment
         self.scenes = syntheticFraction > 0 ? scenes : nil
         self.syntheticFraction = self.scenes == nil ? 0 : syntheticFraction
+        self.grayFraction = grayFraction
+        self.zoomFraction = zoomFraction
         var acc = 0.0
         cumulativeArea = usable.map { acc += Double($0.sharp.planeSize); return acc }
     }
@@ -105,9 +115,13 @@ public struct PatchSampler: Sendable {
     /// A denoising pair, entirely determined by `rng`: a clean crop (a flipped and turned photograph,
     /// or a dead-leaves scene for `syntheticFraction` of the draws), and as input the crop plus
     /// Gaussian noise of σ uniform in `noise` (unclipped, the model `y = x + n` the denoisers assume)
-    /// followed by the σ map as a fourth channel.
+    /// followed by the σ map as a fourth channel. For `grayFraction` of the draws the crop is made gray
+    /// (its luma in all three channels) and one noise field is added to all three: how a gray image
+    /// reaches the RGB network (`TrainedDenoiser` replicates it), whose noise is not independent per
+    /// channel. For `zoomFraction` of the photograph draws the crop is a smaller region enlarged to the
+    /// patch. (No draw at all when these fractions are 0, so earlier runs keep their sequences.)
     public func denoisingSample(_ rng: inout SeededRNG, noiseSigma: Double? = nil) throws -> PatchPair {
-        let clean: Image
+        var clean: Image
         if let scenes, rng.uniform() < syntheticFraction {
             clean = scenes.render(width: patch, height: patch, rng: &rng)
         } else {
@@ -115,12 +129,32 @@ public struct PatchSampler: Sendable {
             let image = images[cumulativeArea.firstIndex { $0 > u } ?? images.count - 1]
             let flip = augment && rng.next() & 1 == 1
             let turns = augment ? Int(rng.next() % 4) : 0
-            let (x, y) = origin(image.sharp, width: patch, height: patch, &rng)
-            clean = try image.sharp.cropped(x: x, y: y, width: patch, height: patch).oriented(flip: flip, turns: turns)
+            if zoomFraction > 0 && rng.uniform() < zoomFraction {
+                let side = max(8, Int((Double(patch) / exp(rng.uniform(in: log(1.5) ... log(4)))).rounded()))
+                let (x, y) = origin(image.sharp, width: side, height: side, &rng)
+                clean = try image.sharp.cropped(x: x, y: y, width: side, height: side)
+                    .resized(width: patch, height: patch, method: .bilinear).oriented(flip: flip, turns: turns)
+            } else {
+                let (x, y) = origin(image.sharp, width: patch, height: patch, &rng)
+                clean = try image.sharp.cropped(x: x, y: y, width: patch, height: patch).oriented(flip: flip, turns: turns)
+            }
+        }
+        let gray = grayFraction > 0 && clean.channels == 3 && rng.uniform() < grayFraction
+        if gray {
+            let y = try clean.luma()
+            clean = Image.stacking([y, y, y])
         }
         let sigma = noiseSigma ?? rng.uniform(in: noise.lowerBound ... max(noise.lowerBound, noise.upperBound))
         var noisy = clean
-        for i in noisy.pixels.indices { noisy.pixels[i] += Float(sigma * rng.normal()) }
+        if gray {
+            let plane = noisy.planeSize
+            for i in 0 ..< plane {
+                let n = Float(sigma * rng.normal())
+                for c in 0 ..< 3 { noisy.pixels[c * plane + i] += n }
+            }
+        } else {
+            for i in noisy.pixels.indices { noisy.pixels[i] += Float(sigma * rng.normal()) }
+        }
         return PatchPair(blurred: noisy.withNoiseMap(sigma: Float(sigma)), sharp: clean)
     }
 

@@ -72,6 +72,13 @@ public final class Trainer {
         guard c.noiseMin >= 0, c.noiseMax >= c.noiseMin else { throw TrainingError.invalidOption("noise range must satisfy 0 ≤ min ≤ max") }
         let fraction = c.syntheticScenes ?? 0
         guard (0 ... 1).contains(fraction) else { throw TrainingError.invalidOption("--synthetic-scenes must be a fraction in [0, 1], got \(fraction)") }
+        let grayFraction = c.grayPatches ?? 0, zoomFraction = c.zoomPatches ?? 0
+        guard (0 ... 1).contains(grayFraction), grayFraction == 0 || c.resolvedTask == .denoise else {
+            throw TrainingError.invalidOption("--gray-patches must be a fraction in [0, 1] and applies to --task denoise, got \(grayFraction)")
+        }
+        guard (0 ... 1).contains(zoomFraction), zoomFraction == 0 || c.resolvedTask == .denoise else {
+            throw TrainingError.invalidOption("--zoom-patches must be a fraction in [0, 1] and applies to --task denoise, got \(zoomFraction)")
+        }
         guard c.validationPatches >= 1, c.plateauPatience >= 1 else {
             throw TrainingError.invalidOption("--validation-patches and --patience must be at least 1")
         }
@@ -82,7 +89,8 @@ public final class Trainer {
             scenes = DeadLeaves(palette: DeadLeaves.palette(from: train.map(\.sharp), count: 4096, rng: &prng))
         }
         sampler = try PatchSampler(images: train, patch: c.patch, psfSampler: psfSampler, noise: c.noiseMin ... c.noiseMax,
-                                   scenes: scenes, syntheticFraction: fraction)
+                                   scenes: scenes, syntheticFraction: fraction, grayFraction: grayFraction,
+                                   zoomFraction: zoomFraction)
         let valSigma = c.validationSigma
         let valSampler = try PatchSampler(images: valImages, patch: c.patch, psfSampler: psfSampler, noise: valSigma ... valSigma)
         var vrng = SeededRNG(seed: c.seed, stream: 0x5641_4c00)

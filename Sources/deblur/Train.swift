@@ -17,8 +17,10 @@ struct Train: ParsableCommand {
         scenes is held aside for validation (fixed patches, σ = 0.01) after every epoch.
 
         With --task denoise (model `denoiser`, the prior of `pnp --prior denoiser`): clean crops of the \
-        same photographs (and --synthetic-scenes dead-leaves scenes) plus Gaussian noise with σ uniform \
-        in [0, 50/255], the σ map given as an input channel; validation at σ = 25/255.
+        same photographs (and --synthetic-scenes dead-leaves scenes; --zoom-patches of the photograph \
+        crops cut smaller and enlarged; --gray-patches made gray, with one noise field in all three \
+        channels) plus Gaussian noise with σ uniform in [0, 50/255], the σ map given as an input \
+        channel; validation at σ = 25/255.
 
         Files written next to --out (e.g. Baselines/models/unet.safetensors):
           unet.safetensors        best weights so far (validation PSNR), F16 unless --dtype f32
@@ -84,6 +86,12 @@ struct Train: ParsableCommand {
     @Option(help: "Fraction of patches drawn from dead-leaves scenes (synthetic, coloured from the training photos) instead of the photos; 0 = photos only.")
     var syntheticScenes = 0.0
 
+    @Option(help: "With --task denoise: fraction of patches made gray (luma in all three channels, one noise field shared by them), how gray images reach the RGB denoiser; 0 = none.")
+    var grayPatches = 0.0
+
+    @Option(help: "With --task denoise: fraction of photograph patches cut from a region 1.5–4× smaller and enlarged to the patch (the scenes seen closer: large smooth areas); 0 = none.")
+    var zoomPatches = 0.0
+
     @Option(help: "ReduceLROnPlateau: halve the learning rate after this many epochs without a 0.01 dB validation gain.")
     var patience = 3
 
@@ -141,6 +149,11 @@ struct Train: ParsableCommand {
         guard ["f16", "f32"].contains(dtype) else { throw ValidationError("--dtype must be f16 or f32.") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be > 0.") }
         guard (0 ... 1).contains(syntheticScenes) else { throw ValidationError("--synthetic-scenes must be a fraction in [0, 1] (got \(syntheticScenes)).") }
+        guard (0 ... 1).contains(grayPatches) else { throw ValidationError("--gray-patches must be a fraction in [0, 1] (got \(grayPatches)).") }
+        guard (0 ... 1).contains(zoomPatches) else { throw ValidationError("--zoom-patches must be a fraction in [0, 1] (got \(zoomPatches)).") }
+        guard (grayPatches == 0 && zoomPatches == 0) || task == NetworkTask.denoise.rawValue else {
+            throw ValidationError("--gray-patches and --zoom-patches apply to --task denoise only.")
+        }
         guard patience >= 1, validationPatches >= 1 else { throw ValidationError("--patience and --validation-patches must be at least 1.") }
         guard !allowChanges || resume else { throw ValidationError("--allow-changes only applies with --resume.") }
         if let initFrom {
@@ -173,6 +186,8 @@ struct Train: ParsableCommand {
         c.weightDecay = weightDecay
         c.seed = seed
         c.syntheticScenes = syntheticScenes > 0 ? syntheticScenes : nil
+        c.grayPatches = grayPatches > 0 ? grayPatches : nil
+        c.zoomPatches = zoomPatches > 0 ? zoomPatches : nil
         c.plateauPatience = patience
         c.validationPatches = validationPatches
         c.initialWeights = initFrom

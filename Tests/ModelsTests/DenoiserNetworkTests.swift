@@ -93,6 +93,62 @@ import Testing
         }
     }
 
+    @Test("zoomed denoising patches: a region 1.5–4× smaller enlarged to the patch, so a ramp's slope shrinks by that factor; a zero fraction changes nothing")
+    func zoomedDenoisingPatches() throws {
+        // f(x, y) = 0.004 (x + y) in every channel: bilinear enlargement of a linear function is exact inside.
+        let side = 120
+        let ramp = (0 ..< 3).flatMap { _ in (0 ..< side * side).map { Float(0.004) * Float($0 % side + $0 / side) } }
+        let image = TrainingImage(scene: "ramp", sharp: Image(channels: 3, height: side, width: side, pixels: ramp))
+        let zoomed = try PatchSampler(images: [image], patch: 32, psfSampler: .mixed, noise: 0 ... 0, zoomFraction: 1)
+        var rng = SeededRNG(seed: 3)
+        var factors: [Float] = []
+        for _ in 0 ..< 8 {
+            let clean = try zoomed.denoisingSample(&rng).sharp
+            #expect(clean.width == 32 && clean.height == 32)
+            // Interior horizontal step (away from the replicated edges): 0.004 / zoom.
+            let step = abs(clean.pixels[16 * 32 + 17] - clean.pixels[16 * 32 + 16])
+            factors.append(0.004 / step)
+        }
+        #expect(factors.allSatisfy { $0 >= 1.5 * 0.97 && $0 <= 4 * 1.03 }, "zoom factors \(factors)")
+        #expect(Set(factors.map { ($0 * 100).rounded() }).count > 1, "the factor is drawn per patch")
+        let images = tinyImages()
+        let none = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 0.1, zoomFraction: 0)
+        let plain = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 0.1)
+        var a = SeededRNG(seed: 6), b = SeededRNG(seed: 6)
+        for _ in 0 ..< 3 {
+            let p = try none.denoisingSample(&a), q = try plain.denoisingSample(&b)
+            #expect(p.blurred.pixels == q.blurred.pixels && p.sharp.pixels == q.sharp.pixels)
+        }
+    }
+
+    @Test("gray denoising patches: luma in three identical channels, one noise field shared by them; a zero fraction changes nothing")
+    func grayDenoisingPatches() throws {
+        let images = tinyImages()
+        let allGray = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 50.0 / 255, grayFraction: 1)
+        let none = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 50.0 / 255, grayFraction: 0)
+        let plain = try PatchSampler(images: images, patch: 24, psfSampler: .mixed, noise: 0 ... 50.0 / 255)
+        var a = SeededRNG(seed: 4), b = SeededRNG(seed: 4), c = SeededRNG(seed: 4)
+        for _ in 0 ..< 4 {
+            let pair = try allGray.denoisingSample(&a)
+            let plane = pair.sharp.planeSize, x = pair.sharp.pixels, y = pair.blurred.pixels
+            #expect(Array(x[0 ..< plane]) == Array(x[plane ..< 2 * plane]) && Array(x[0 ..< plane]) == Array(x[2 * plane ..< 3 * plane]))
+            #expect(Array(y[0 ..< plane]) == Array(y[plane ..< 2 * plane]) && Array(y[0 ..< plane]) == Array(y[2 * plane ..< 3 * plane]))
+            let sigma = y[3 * plane]
+            let residual = (0 ..< plane).map { Double(y[$0] - x[$0]) }
+            let std = (residual.map { $0 * $0 }.reduce(0, +) / Double(plane)).squareRoot()
+            // 576 samples: within 12 % of σ (4 standard errors of 2.9 %).
+            #expect(abs(std - Double(sigma)) <= 0.12 * Double(sigma) + 1e-6, "σ \(sigma), measured \(std)")
+            let p = try none.denoisingSample(&b), q = try plain.denoisingSample(&c)
+            #expect(p.blurred.pixels == q.blurred.pixels && p.sharp.pixels == q.sharp.pixels)
+        }
+        // The luma is Image.luma()'s: a gray patch of a constant-colour image holds 0.299 R + 0.587 G + 0.114 B.
+        let flat = Image(channels: 3, height: 120, width: 120, pixels: [Float](repeating: 0.2, count: 14400) + [Float](repeating: 0.6, count: 14400) + [Float](repeating: 0.9, count: 14400))
+        let flatSampler = try PatchSampler(images: [TrainingImage(scene: "flat", sharp: flat)], patch: 24, psfSampler: .mixed, noise: 0 ... 0, grayFraction: 1)
+        var r = SeededRNG(seed: 1)
+        let g = try flatSampler.denoisingSample(&r).sharp
+        #expect(g.pixels.allSatisfy { abs($0 - Float(0.299 * 0.2 + 0.587 * 0.6 + 0.114 * 0.9)) < 1e-5 })
+    }
+
     @Test("training a denoiser needs --task denoise, and a deblurring network cannot be trained to denoise")
     func taskAndModelMustAgree() throws {
         var c = TrainingConfiguration(model: "denoiser")

@@ -220,7 +220,9 @@ func temporaryDirectory() throws -> URL {
         #expect(throws: TrainingError.self) {
             try Trainer(configuration: c, train: tinyImages(), validation: tinyImages(), out: URL(fileURLWithPath: "/tmp/x.safetensors"), resume: false)
         }
-        for bad in [{ (c: inout TrainingConfiguration) in c.syntheticScenes = 1.5 }, { $0.validationPatches = 0 }, { $0.plateauPatience = 0 }] {
+        // (tinyConfiguration trains a deblurring network: gray and zoomed patches are denoising options.)
+        for bad in [{ (c: inout TrainingConfiguration) in c.syntheticScenes = 1.5 }, { $0.validationPatches = 0 }, { $0.plateauPatience = 0 },
+                    { $0.grayPatches = 0.2 }, { $0.zoomPatches = 0.3 }] {
             var c = tinyConfiguration(epochs: 1)
             bad(&c)
             #expect(throws: TrainingError.self) {

@@ -61,13 +61,15 @@ public enum DenoisingPrior: String, Sendable, CaseIterable {
     /// The denoiser for images with `channels` channels (1 or 3), from its default weights.
     /// - Throws: `DenoiserError.unsupportedChannels`, `.weightsMissing` (with the command that fetches
     ///   them), `.weightsInvalid`, `.wrongArchitecture`.
-    public func denoiser(channels: Int) throws -> any Denoiser {
+    ///   `weights` replaces the default file (another checkpoint; for `ffdnet`, the converted file of
+    ///   the variant for `channels`).
+    public func denoiser(channels: Int, weights: URL? = nil) throws -> any Denoiser {
         switch self {
         case .ffdnet:
             guard let variant = FFDNet.Variant(channels: channels) else { throw DenoiserError.unsupportedChannels(channels) }
-            return try FFDNet(contentsOf: FFDNet.defaultWeightsURL(variant), expecting: variant)
+            return try FFDNet(contentsOf: weights ?? FFDNet.defaultWeightsURL(variant), expecting: variant)
         case .denoiser:
-            return try TrainedDenoiser(channels: channels)
+            return try TrainedDenoiser(channels: channels, weights: weights)
         }
     }
 }

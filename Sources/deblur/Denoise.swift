@@ -29,6 +29,7 @@ struct Denoise: ParsableCommand {
         Examples:
           deblur denoise noisy.png --sigma 25 -o clean.png
           deblur denoise photo.jpg --prior ffdnet --sigma auto -o clean.png
+          deblur denoise noisy.png --prior denoiser --weights runs/denoiser.safetensors --sigma 25 -o clean.png
         """)
 
     @Argument(help: "The noisy image (PNG or JPEG; gray or RGB).")
@@ -45,6 +46,9 @@ struct Denoise: ParsableCommand {
     @Option(help: "Noise standard deviation on the 0–255 scale (25 means 25/255), 1 to the prior's top (\(sigmaRanges)), or 'auto' to estimate it.")
     var sigma: NoiseLevelArgument
 
+    @Option(help: "Weights file instead of the prior's default: another checkpoint of `deblur train --task denoise` for denoiser, a converted FFDNet file of the image's variant for ffdnet.")
+    var weights: String?
+
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")
     var range: RangePolicy = .clip
 
@@ -52,6 +56,9 @@ struct Denoise: ParsableCommand {
         if case let .value(v) = sigma, !(v >= 1 && v <= Double(prior.maximumSigma255)) {
             throw ValidationError("--sigma \(v) is outside 1…\(prior.maximumSigma255), the range the \(prior.rawValue) prior was trained on. "
                 + "It is on the 0–255 scale (--sigma 25 means 25/255); for σ = 0.1 on the [0, 1] scale write --sigma 25.5. Or use --sigma auto.")
+        }
+        if let weights, !FileManager.default.fileExists(atPath: weights) {
+            throw ValidationError("--weights: no file at '\(weights)'.")
         }
         guard ImageFormat(fileExtensionOf: output) != nil else {
             throw ValidationError("--output must end in .png, .jpg or .jpeg (got '\(output)').")
@@ -71,7 +78,7 @@ struct Denoise: ParsableCommand {
                 throw ValidationError(String(format: "the estimated noise σ = %.2f/255 is below 1/255: the image is practically noise-free; give --sigma explicitly to denoise anyway.", sigma255))
             }
         }
-        let denoiser = try prior.denoiser(channels: noisy.channels)
+        let denoiser = try prior.denoiser(channels: noisy.channels, weights: weights.map { URL(fileURLWithPath: $0) })
         let start = Date()
         let denoised = try denoiser.denoise(noisy, sigma: Float(sigma255 / 255))
         let seconds = Date().timeIntervalSince(start)

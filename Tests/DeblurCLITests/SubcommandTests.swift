@@ -99,6 +99,23 @@ struct SubcommandTests {
         let help = Deblur.helpMessage(for: Denoise.self, columns: 400)
         #expect(help.contains("ffdnet 1…75") && help.contains("denoiser 1…50"))
     }
+
+    @Test("denoise --weights: another checkpoint gives the default's result when it is the same file; a missing file and a deblurring network are named")
+    func denoiseWeights() throws {
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shipped = "Baselines/models/denoiser.safetensors"
+        let copy = dir.appendingPathComponent("other.safetensors").path
+        try FileManager.default.copyItem(atPath: shipped, toPath: copy)
+        let a = dir.appendingPathComponent("a.png").path, b = dir.appendingPathComponent("b.png").path
+        try run(["denoise", input, "--prior", "denoiser", "--sigma", "25", "-o", a])
+        try run(["denoise", input, "--prior", "denoiser", "--weights", copy, "--sigma", "25", "-o", b])
+        #expect(try readImage(at: a).pixels == readImage(at: b).pixels)
+        let missing = dir.appendingPathComponent("none.safetensors").path
+        #expect(failure(["denoise", input, "--prior", "denoiser", "--weights", missing, "--sigma", "25", "-o", a])?.contains(missing) == true)
+        let wrong = failure(["denoise", input, "--prior", "denoiser", "--weights", "Baselines/models/unet.safetensors", "--sigma", "25", "-o", b])
+        #expect(wrong?.contains("holds a 'unet' network") == true, "\(wrong ?? "no error")")
+    }
 }
 
 @Suite("Pixel limit on the command line")

@@ -47,18 +47,8 @@ public struct STLPIPS: Metric {
     /// `Data/weights/st-lpips-alex.safetensors` in the current directory or in the nearest ancestor of
     /// the executable that has one; else the current-directory path (which then reports as missing).
     public static func defaultWeightsPath() -> String {
-        let relative = "Data/weights/st-lpips-alex.safetensors"
         if let path = ProcessInfo.processInfo.environment["DEBLUR_STLPIPS_WEIGHTS"], !path.isEmpty { return path }
-        let manager = FileManager.default
-        let here = URL(fileURLWithPath: manager.currentDirectoryPath).appendingPathComponent(relative).path
-        if manager.fileExists(atPath: here) { return here }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 8 {
-            let candidate = directory.appendingPathComponent(relative).path
-            if manager.fileExists(atPath: candidate) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return here
+        return ProjectFiles.locate("Data/weights/st-lpips-alex.safetensors").path
     }
 
     public func score(reference: Image, test: Image) throws -> Double {

@@ -165,17 +165,7 @@ public struct FFDNet: Denoiser {
     /// the current directory, else in the nearest ancestor of the executable that has one, else the
     /// current-directory path (which then reports as missing, with the command that fetches it).
     public static func defaultWeightsURL(_ variant: Variant) -> URL {
-        let relative = "Data/weights/" + variant.fileName
-        let manager = FileManager.default
-        let here = URL(fileURLWithPath: manager.currentDirectoryPath).appendingPathComponent(relative)
-        if manager.fileExists(atPath: here.path) { return here }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 8 {
-            let candidate = directory.appendingPathComponent(relative)
-            if manager.fileExists(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return here
+        ProjectFiles.locate("Data/weights/" + variant.fileName)
     }
 
     public func denoise(_ noisy: Image, sigma: Float) throws -> Image {

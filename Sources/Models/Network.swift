@@ -29,6 +29,7 @@ public enum ModelError: LocalizedError, Equatable {
     case missingWeights(architecture: String, searched: [String])
     case unsupportedChannels(Int)
     case invalidTiling(String)
+    case invalidConfiguration(String)
 
     public var errorDescription: String? {
         switch self {
@@ -47,6 +48,8 @@ public enum ModelError: LocalizedError, Equatable {
             return "the networks restore gray (1 channel) or RGB (3 channels) images, this one has \(c) channels"
         case let .invalidTiling(reason):
             return "invalid tiling: \(reason)"
+        case let .invalidConfiguration(reason):
+            return "invalid model configuration: \(reason)"
         }
     }
 }

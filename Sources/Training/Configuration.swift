@@ -124,6 +124,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Transfer learning: the checkpoint whose tensors (matched by name and shape) start the
     /// network instead of the seeded initialisation; nil: start from scratch.
     public var initialWeights: String? = nil
+    /// Start the network as the identity map (`PaperAutoencoder.startAsIdentity`; the autoencoder
+    /// only) instead of its random initialisation; nil: off.
+    public var identityStart: Bool? = nil
+    /// Linear learning-rate warm-up over the run's first N steps (step t uses (t + 1)/N of the rate),
+    /// e.g. so that Adam's first, sign-sized steps do not wreck a start from `initialWeights` or
+    /// `identityStart`; nil: none.
+    public var warmupSteps: Int? = nil
     /// Parameters whose names start with one of these prefixes are not updated for the first
     /// `freezeEpochs` epochs (e.g. layers brought by `initialWeights`); nil: none.
     public var freeze: [String]? = nil

@@ -143,6 +143,16 @@ public final class Trainer {
         } else if let path = c.initialWeights {
             try initialise(from: URL(fileURLWithPath: path))
         }
+        if c.identityStart == true {
+            guard !resume, c.initialWeights == nil else {
+                throw TrainingError.invalidOption("--identity-start begins a new run from the identity map; it does not combine with --resume or --init")
+            }
+            guard let autoencoder = network as? PaperAutoencoder else {
+                throw TrainingError.invalidOption("--identity-start applies to the autoencoder (the other networks have skip connections or a residual output already), not '\(c.model)'")
+            }
+            do { try autoencoder.startAsIdentity() } catch { throw TrainingError.invalidOption("--identity-start: \(error.localizedDescription)") }
+        }
+        if let w = c.warmupSteps, w < 1 { throw TrainingError.invalidOption("--warmup-steps must be ≥ 1, got \(w)") }
     }
 
     /// Transfer learning: starts the network from the tensors of `url` that match a parameter by name
@@ -376,6 +386,10 @@ public final class Trainer {
                     for p in optimizer.parameters where frozen.contains(ObjectIdentifier(p)) { p.grad = nil }
                 }
                 if c.clipNorm > 0 { clipGradientNorm(optimizer.parameters, maxNorm: Float(c.clipNorm)) }
+                if let w = c.warmupSteps {
+                    let t = stepsBefore + step
+                    optimizer.learningRate = Float(state.learningRate) * Float(min(t + 1, w)) / Float(w)
+                }
                 optimizer.step()
                 if let discriminator, let discriminatorOptimizer {
                     discriminatorLossSum += Double(discriminatorStep(discriminator, optimizer: discriminatorOptimizer, real: target, restored: prediction.value))
@@ -387,6 +401,8 @@ public final class Trainer {
                 lossSum += Double(l)
                 progress?(step + 1, c.stepsPerEpoch, lossSum / Double(step + 1))
             }
+            // The warm-up scales single steps; the scheduler below sees the run's rate.
+            if c.warmupSteps != nil { optimizer.learningRate = Float(state.learningRate) }
             let v = try validate()
             let seconds = Date().timeIntervalSince(epochStart)
             lastEpochSeconds = seconds

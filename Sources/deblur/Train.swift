@@ -122,6 +122,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed).")
     var initFrom: String?
 
+    @Flag(help: "Start the autoencoder as the identity map (space-to-depth copies through the bottleneck, a piecewise-linear logit before the sigmoid) instead of random weights; a new run only.")
+    var identityStart = false
+
+    @Option(help: "Raise the learning rate linearly over the run's first N steps (0 = no warm-up).")
+    var warmupSteps = 0
+
     @Option(help: "Comma-separated parameter-name prefixes kept fixed for the first --freeze-epochs epochs (e.g. enc0,enc1 of the U-Net).")
     var freeze: String?
 
@@ -161,6 +167,11 @@ struct Train: ParsableCommand {
             guard FileManager.default.fileExists(atPath: initFrom) else { throw ValidationError("--init: no file at '\(initFrom)'.") }
         }
         if let adversarial { guard adversarial > 0, adversarial.isFinite else { throw ValidationError("--adversarial must be a positive weight such as 0.01 (got \(adversarial)).") } }
+        guard warmupSteps >= 0 else { throw ValidationError("--warmup-steps must be ≥ 0 (got \(warmupSteps)).") }
+        if identityStart {
+            guard model == "autoencoder" else { throw ValidationError("--identity-start applies to --model autoencoder only (got '\(model)').") }
+            guard !resume, initFrom == nil else { throw ValidationError("--identity-start begins a new run: drop --resume and --init.") }
+        }
         guard freezeEpochs >= 0 else { throw ValidationError("--freeze-epochs must be ≥ 0.") }
         guard (freeze == nil) == (freezeEpochs == 0) else { throw ValidationError("--freeze and --freeze-epochs go together (layers to fix, and for how many epochs).") }
     }
@@ -191,6 +202,8 @@ struct Train: ParsableCommand {
         c.plateauPatience = patience
         c.validationPatches = validationPatches
         c.initialWeights = initFrom
+        c.identityStart = identityStart ? true : nil
+        c.warmupSteps = warmupSteps > 0 ? warmupSteps : nil
         c.adversarial = adversarial
         if let freeze {
             c.freeze = freeze.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

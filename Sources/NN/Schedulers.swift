@@ -37,6 +37,13 @@ public struct ReduceLROnPlateau: Codable, Equatable, Sendable {
         self.mode = mode
     }
 
+    /// Counts epochs without improvement afresh, keeping the best metric: a run continued with a new
+    /// learning rate gets `patience` epochs at that rate before the first cut.
+    public mutating func restartWaiting() {
+        wait = 0
+        cooldownCounter = 0
+    }
+
     /// Records one epoch's `metric` and returns the learning rate to use next.
     public mutating func update(metric: Double, learningRate: Float) -> Float {
         var lr = learningRate

@@ -255,9 +255,11 @@ public final class Trainer {
         state.configuration = configuration
         optimizer.learningRate = Float(saved.learningRate)
         if saved.configuration.learningRate != configuration.learningRate {
-            // A new --lr restarts the schedule from it.
+            // A new --lr restarts the schedule from it, with the plateau's patience counted afresh
+            // (the best validation score so far stays the one to beat).
             optimizer.learningRate = Float(configuration.learningRate)
             state.learningRate = configuration.learningRate
+            state.scheduler.restartWaiting()
         }
         state.scheduler.patience = configuration.plateauPatience
         state.scheduler.factor = configuration.plateauFactor

@@ -82,6 +82,30 @@ import Testing
         #expect(try trainer(more, out, resume: true).state.completedEpochs == 2)
     }
 
+    @Test("a new --lr on resume gets the plateau's full patience before its first cut (the wait of the old rate is not carried over)")
+    func newRateRestartsThePatience() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("p.safetensors")
+        // A rate so small that no epoch after the first improves by the 0.01 dB the plateau asks.
+        var c = tinyConfiguration(epochs: 3)
+        c.learningRate = 1e-9
+        c.minLearningRate = 0
+        c.plateauPatience = 3
+        try trainer(c, out).run()
+        let waited = try trainer(c, out, resume: true).state.scheduler.wait
+        #expect(waited == 2, "epochs 2 and 3 did not improve")
+        var changed = c
+        changed.epochs = 4
+        changed.learningRate = 2e-9
+        let resumed = try trainer(changed, out, resume: true, allowChanges: true)
+        #expect(resumed.state.scheduler.wait == 0)
+        try resumed.run()
+        // Epoch 4 did not improve either: one epoch of waiting at the new rate, no cut (the old count would have cut it).
+        #expect(resumed.state.scheduler.wait == 1)
+        #expect(resumed.optimizer.learningRate == Float(2e-9))
+    }
+
     @Test("a resume file written before the ledger existed continues, its epochs kept as one unrecorded session")
     func stateWithoutLedger() throws {
         let dir = try temporaryDirectory()

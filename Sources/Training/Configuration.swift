@@ -153,13 +153,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// The options of `other` that differ from this configuration, besides the stopping rule
-    /// (`epochs`, `minutes`), as "name: old → new" lines in key order (field names as stored in
+    /// (`epochs`, `minutes`) and how the run started (`initialWeights`, `identityStart`), as "name: old → new" lines in key order (field names as stored in
     /// checkpoints). Empty when `other` continues the same run.
     public func differences(from other: TrainingConfiguration) -> [String] {
         func fields(_ c: TrainingConfiguration) -> [String: String] {
             var c = c
             c.epochs = 0
             c.minutes = nil
+            // How the run started is not an option of its continuation.
+            c.initialWeights = nil
+            c.identityStart = nil
             guard let data = try? JSONEncoder().encode(c),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
             return object.mapValues { value in

@@ -24,7 +24,7 @@ import Tensors
 /// from `SeededRNG(seed: seed, stream: t)`, so a run resumed at an epoch boundary sees exactly the
 /// batches an uninterrupted run would.
 public final class Trainer {
-    public let configuration: TrainingConfiguration
+    public private(set) var configuration: TrainingConfiguration
     public let network: any DeblurNetwork
     public let optimizer: AdamBase
     public private(set) var state: TrainingState
@@ -246,6 +246,9 @@ public final class Trainer {
             try discriminatorOptimizer.loadState(criticOptim)
         }
         state = saved
+        // A resumed run keeps the record of how it started (--init, --identity-start are not repeated).
+        configuration.initialWeights = saved.configuration.initialWeights
+        configuration.identityStart = saved.configuration.identityStart
         if state.sessions == nil, saved.completedEpochs > 0 {
             // Epochs trained before the ledger existed: one session of unknown machine and threads.
             state.sessions = [TrainingSession(started: "", machine: "not recorded", threads: 0, firstEpoch: 1,

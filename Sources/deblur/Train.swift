@@ -163,14 +163,14 @@ struct Train: ParsableCommand {
         guard patience >= 1, validationPatches >= 1 else { throw ValidationError("--patience and --validation-patches must be at least 1.") }
         guard !allowChanges || resume else { throw ValidationError("--allow-changes only applies with --resume.") }
         if let initFrom {
-            guard !resume else { throw ValidationError("--init starts a new run; with --resume the run continues from its own weights.") }
+            guard !resume else { throw ValidationError("--init starts a new run; with --resume the run continues from its own weights (drop --init: the run remembers how it started).") }
             guard FileManager.default.fileExists(atPath: initFrom) else { throw ValidationError("--init: no file at '\(initFrom)'.") }
         }
         if let adversarial { guard adversarial > 0, adversarial.isFinite else { throw ValidationError("--adversarial must be a positive weight such as 0.01 (got \(adversarial)).") } }
         guard warmupSteps >= 0 else { throw ValidationError("--warmup-steps must be ≥ 0 (got \(warmupSteps)).") }
         if identityStart {
             guard model == "autoencoder" else { throw ValidationError("--identity-start applies to --model autoencoder only (got '\(model)').") }
-            guard !resume, initFrom == nil else { throw ValidationError("--identity-start begins a new run: drop --resume and --init.") }
+            guard !resume, initFrom == nil else { throw ValidationError("--identity-start begins a new run: drop --init, or drop --identity-start when resuming (the run remembers how it started).") }
         }
         guard freezeEpochs >= 0 else { throw ValidationError("--freeze-epochs must be ≥ 0.") }
         guard (freeze == nil) == (freezeEpochs == 0) else { throw ValidationError("--freeze and --freeze-epochs go together (layers to fix, and for how many epochs).") }

@@ -82,6 +82,32 @@ import Testing
         #expect(try trainer(more, out, resume: true).state.completedEpochs == 2)
     }
 
+    @Test("a run started with --init or --identity-start resumes without repeating them, and keeps the record of its start")
+    func startOptionsAreNotRepeatedOnResume() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let donor = dir.appendingPathComponent("donor.safetensors")
+        try trainer(tinyConfiguration(epochs: 1), donor).run()
+        let out = dir.appendingPathComponent("started.safetensors")
+        var started = tinyConfiguration(epochs: 1)
+        started.initialWeights = donor.path
+        try trainer(started, out).run()
+        // Resumed as the README says: the same command without --init.
+        let resumed = try trainer(tinyConfiguration(epochs: 2), out, resume: true)
+        #expect(resumed.changes.isEmpty)
+        #expect(resumed.configuration.initialWeights == donor.path)
+        try resumed.run()
+        let best = try SafeTensorsFile(contentsOf: resumed.lastURL)
+        #expect(best.metadata["training_state"]?.contains("donor.safetensors") == true)
+        // The identity start is likewise not an option of the continuation; other options still are.
+        var identity = tinyConfiguration(epochs: 1)
+        identity.identityStart = true
+        #expect(identity.differences(from: tinyConfiguration(epochs: 1)).isEmpty)
+        var other = tinyConfiguration(epochs: 1)
+        other.warmupSteps = 10
+        #expect(identity.differences(from: other) == ["warmupSteps: unset → 10"])
+    }
+
     @Test("a new --lr on resume gets the plateau's full patience before its first cut (the wait of the old rate is not carried over)")
     func newRateRestartsThePatience() throws {
         let dir = try temporaryDirectory()

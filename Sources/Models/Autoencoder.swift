@@ -125,36 +125,13 @@ extension PaperAutoencoder {
     /// Weighted least-squares coefficients (a, b, c₀ … c_{K−1}) of a + b·x + Σ cₖ·ReLU(x − tₖ) against
     /// logit(x) on 2001 points of [0, 1] (x clamped to [1e-4, 1 − 1e-4]), weighted by max(x(1 − x), 1e-3).
     static func logitFit(knots t: [Double]) -> [Double] {
-        let n = t.count + 2
-        var normal = [Double](repeating: 0, count: n * n), rhs = [Double](repeating: 0, count: n)
-        for s in 0 ... 2000 {
-            let x = Double(s) / 2000, xc = min(max(x, 1e-4), 1 - 1e-4)
-            let weight = max(x * (1 - x), 1e-3), target = log(xc / (1 - xc))
-            let row = [1, x] + t.map { max(x - $0, 0) }
-            for i in 0 ..< n {
-                rhs[i] += weight * weight * row[i] * target
-                for j in 0 ..< n { normal[i * n + j] += weight * weight * row[i] * row[j] }
-            }
+        let xs = (0 ... 2000).map { Double($0) / 2000 }
+        let columns = [xs.map { _ in 1 }, xs] + t.map { knot in xs.map { max($0 - knot, 0) } }
+        let targets = xs.map { x in let xc = min(max(x, 1e-4), 1 - 1e-4); return log(xc / (1 - xc)) }
+        let weights = xs.map { x in let w = max(x * (1 - x), 1e-3); return w * w }   // squared residual weights
+        guard let coefficients = leastSquares(columns: columns, target: targets, weights: weights) else {
+            preconditionFailure("logitFit: the knots \(t) make the fit singular")
         }
-        // Gaussian elimination with partial pivoting (n = knots + 2, symmetric positive definite).
-        for col in 0 ..< n {
-            let pivot = (col ..< n).max { abs(normal[$0 * n + col]) < abs(normal[$1 * n + col]) }!
-            if pivot != col {
-                for j in 0 ..< n { normal.swapAt(col * n + j, pivot * n + j) }
-                rhs.swapAt(col, pivot)
-            }
-            for r in col + 1 ..< n {
-                let f = normal[r * n + col] / normal[col * n + col]
-                for j in col ..< n { normal[r * n + j] -= f * normal[col * n + j] }
-                rhs[r] -= f * rhs[col]
-            }
-        }
-        var solution = [Double](repeating: 0, count: n)
-        for r in stride(from: n - 1, through: 0, by: -1) {
-            var s = rhs[r]
-            for j in r + 1 ..< n { s -= normal[r * n + j] * solution[j] }
-            solution[r] = s / normal[r * n + r]
-        }
-        return solution
+        return coefficients
     }
 }

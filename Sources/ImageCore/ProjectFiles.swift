@@ -3,19 +3,24 @@ import Foundation
 /// Files the tool finds relative to its project (downloaded weights, shipped checkpoints), wherever
 /// it is started from.
 public enum ProjectFiles {
-    /// `relative` (e.g. `Data/weights/x.safetensors`) in the current directory if it is there, else in
-    /// the nearest of the executable's 8 ancestors that has it (…/.build/release/deblur → the
-    /// repository root), else the current-directory path, which then reports as missing.
-    public static func locate(_ relative: String) -> URL {
-        let manager = FileManager.default
-        let here = URL(fileURLWithPath: manager.currentDirectoryPath).appendingPathComponent(relative)
-        if manager.fileExists(atPath: here.path) { return here }
+    /// Where `relative` (e.g. `Data/weights/x.safetensors`) is looked for, in order: the current
+    /// directory, then the executable's folder and its 8 ancestors (…/.build/release/deblur → the
+    /// repository root); each path once.
+    public static func candidates(_ relative: String) -> [URL] {
+        var out = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)]
         var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 8 {
-            let candidate = directory.appendingPathComponent(relative)
-            if manager.fileExists(atPath: candidate.path) { return candidate }
+        for _ in 0 ... 8 {
+            out.append(directory.appendingPathComponent(relative))
             directory.deleteLastPathComponent()
         }
-        return here
+        var seen = Set<String>()
+        return out.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// The first of `candidates(relative)` that exists, else the current-directory path, which then
+    /// reports as missing.
+    public static func locate(_ relative: String) -> URL {
+        let all = candidates(relative)
+        return all.first { FileManager.default.fileExists(atPath: $0.path) } ?? all[0]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 import NN
 import Tensors
 
@@ -118,15 +119,7 @@ public enum Checkpoint {
     /// Where shipped checkpoints are looked for: `Baselines/models/NAME.safetensors` under the
     /// current directory, then beside the executable's repository (…/.build/…/deblur → repo root).
     public static func defaultLocations(for name: String) -> [URL] {
-        let relative = "Baselines/models/\(name).safetensors"
-        var out = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 5 {
-            out.append(dir.appendingPathComponent(relative))
-            dir = dir.deletingLastPathComponent()
-        }
-        var seen = Set<String>()
-        return out.filter { seen.insert($0.standardizedFileURL.path).inserted }
+        ProjectFiles.candidates("Baselines/models/\(name).safetensors")
     }
 
     /// Loads the shipped (or given) weights for `name`.

@@ -11,7 +11,8 @@ struct Score: ParsableCommand {
         abstract: "Score a test image against its reference with PSNR, SSIM, MS-SSIM, VIF and ST-LPIPS (alex).",
         discussion: """
         Images are read as values in [0, 1] (data range 1.0) and must have the same size and channel count.
-        Metrics (default: all, in this order):
+        Metrics (default: all, in this order; without --metrics, ST-LPIPS is left out with a note when its
+        weights are not installed — named in --metrics, its missing weights are an error):
           psnr      PSNR in dB, MSE pooled over all channels
           ssim      SSIM, Gaussian 11×11 σ=1.5, mean of per-channel SSIM (= scikit-image gaussian_weights=True)
           ms-ssim   MS-SSIM, 5 scales (= tf.image.ssim_multiscale); needs sides ≥ 161
@@ -34,8 +35,10 @@ struct Score: ParsableCommand {
 
     @OptionGroup var pixelLimit: PixelLimitOption
 
-    @Option(help: "Comma-separated metrics: psnr, ssim, ms-ssim, vif, st-lpips.")
-    var metrics = "psnr,ssim,ms-ssim,vif,st-lpips"
+    @Option(help: "Comma-separated metrics: psnr, ssim, ms-ssim, vif, st-lpips. (default: all)")
+    var metrics: String?
+
+    static let allMetrics = "psnr,ssim,ms-ssim,vif,st-lpips"
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -51,7 +54,7 @@ struct Score: ParsableCommand {
 
     /// Canonical metric identifiers, in the order given.
     var requested: [String] {
-        metrics.split(separator: ",").map { MetricRegistry.canonicalIdentifier($0.trimmingCharacters(in: .whitespaces)) }
+        (metrics ?? Score.allMetrics).split(separator: ",").map { MetricRegistry.canonicalIdentifier($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     func validate() throws {
@@ -60,7 +63,7 @@ struct Score: ParsableCommand {
         for id in ids where !MetricRegistry.identifiers.contains(id) {
             throw ValidationError("Unknown metric '\(id)' in --metrics; choose from psnr, ssim, ms-ssim, vif, st-lpips.")
         }
-        guard Set(ids).count == ids.count else { throw ValidationError("--metrics names a metric twice: \(metrics).") }
+        guard Set(ids).count == ids.count else { throw ValidationError("--metrics names a metric twice: \(metrics ?? "").") }
         for (flag, path) in [("--ssim-map", ssimMap), ("--diff-map", diffMap)] {
             if let path, ImageFormat(fileExtensionOf: path) == nil {
                 throw ValidationError("\(flag) must end in .png, .jpg or .jpeg (got '\(path)').")
@@ -74,7 +77,16 @@ struct Score: ParsableCommand {
     func run() throws {
         let referenceImage = try pixelLimit.read(reference)
         let testImage = try pixelLimit.read(test)
-        let chosen = try requested.map { try MetricRegistry.metric($0) }
+        var chosen: [any Metric] = []
+        for id in requested {
+            do {
+                chosen.append(try MetricRegistry.metric(id))
+            } catch let error as MetricsError where metrics == nil {
+                // The default list: a metric that needs downloaded weights is skipped, not fatal.
+                guard case .weightsMissing = error else { throw error }
+                FileHandle.standardError.write(Data("note: \(id) left out — \(error.localizedDescription)\n".utf8))
+            }
+        }
         var scores: [(metric: any Metric, value: Double)] = []
         for metric in chosen {
             scores.append((metric, try metric.score(reference: referenceImage, test: testImage)))

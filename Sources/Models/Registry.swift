@@ -84,7 +84,8 @@ extension DeblurNetwork {
 
 /// Reading checkpoints: the architecture is checked before any weight is touched.
 public enum Checkpoint {
-    static func encode(_ dict: [String: String]) -> String {
+    /// A configuration (or any string map) as the sorted JSON object stored in checkpoint headers.
+    public static func encode(_ dict: [String: String]) -> String {
         let data = try! JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -96,6 +97,20 @@ public enum Checkpoint {
         }
         return obj
     }
+
+    /// The network's tensors of a checkpoint: all of them in a weights file; in a training run's
+    /// resume file (`NAME.last.safetensors`, which also holds optimiser moments and, with
+    /// `--adversarial`, a discriminator), the `model.` ones without that prefix — so the latest
+    /// weights of a run can be restored and scored like its best ones.
+    public static func networkTensors(_ file: SafeTensorsFile) -> [String: Tensor] {
+        guard file.tensors.keys.contains(where: { $0.hasPrefix(resumeModelPrefix) }) else { return file.tensors }
+        return Dictionary(uniqueKeysWithValues: file.tensors.compactMap { name, tensor in
+            name.hasPrefix(resumeModelPrefix) ? (String(name.dropFirst(resumeModelPrefix.count)), tensor) : nil
+        })
+    }
+
+    /// The prefix of the network's tensors in a resume file.
+    public static let resumeModelPrefix = "model."
 
     /// Builds the network a checkpoint describes and loads its weights. With `expecting`, a
     /// checkpoint of another architecture is refused with `ModelError.architectureMismatch`.
@@ -112,7 +127,7 @@ public enum Checkpoint {
             throw ModelError.architectureMismatch(file: url.path, expected: expecting, found: arch)
         }
         let network = try ModelRegistry.make(arch, configuration: decode(file.metadata[CheckpointKey.configuration], file: url.path))
-        try network.loadStateDict(file.tensors, source: url.path)
+        try network.loadStateDict(networkTensors(file), source: url.path)
         return (network, file.metadata)
     }
 

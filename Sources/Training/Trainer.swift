@@ -162,11 +162,7 @@ public final class Trainer {
         do { file = try SafeTensorsFile(contentsOf: url) } catch {
             throw TrainingError.invalidOption("--init: \(error.localizedDescription)")
         }
-        var tensors = file.tensors
-        if tensors.keys.contains(where: { $0.hasPrefix("model.") }) {
-            tensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { k, t in k.hasPrefix("model.") ? (String(k.dropFirst(6)), t) : nil })
-        }
-        let result = network.loadMatching(tensors)
+        let result = network.loadMatching(Checkpoint.networkTensors(file))
         guard !result.loaded.isEmpty else {
             throw TrainingError.invalidOption("--init: no tensor of \(url.path) matches a parameter of \(configuration.model) by name and shape")
         }
@@ -186,14 +182,15 @@ public final class Trainer {
 
     func saveLast() throws {
         var tensors: [String: Tensor] = [:]
-        for (name, v) in network.namedParameters { tensors["model." + name] = v.value }
+        for (name, v) in network.namedParameters { tensors[Checkpoint.resumeModelPrefix + name] = v.value }
         for (name, t) in optimizer.state() { tensors["optimizer." + name] = t }
         if let discriminator, let discriminatorOptimizer {
             for (name, v) in discriminator.namedParameters { tensors["discriminator." + name] = v.value }
             for (name, t) in discriminatorOptimizer.state() { tensors["discriminator_optimizer." + name] = t }
         }
         let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        let meta = [CheckpointKey.architecture: network.architecture, "training_state": stateJSON]
+        let meta = [CheckpointKey.architecture: network.architecture, CheckpointKey.configuration: Checkpoint.encode(network.configuration),
+                    "training_state": stateJSON]
         let moments = momentDType
         try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL) { name in
             Trainer.isMoment(name) ? moments : .f32

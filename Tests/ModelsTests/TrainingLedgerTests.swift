@@ -51,6 +51,29 @@ import Testing
         }
     }
 
+    @Test("a resume file restores like a weights file: the run's latest weights under its own configuration; without the configuration a named error")
+    func resumeFileLoadsAsWeights() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("r.safetensors")
+        let t = try trainer(tinyConfiguration(epochs: 2), out)
+        try t.run()
+        // levels 2, width 4: not the U-Net's defaults, so the header's configuration is what builds it.
+        let (network, metadata) = try Checkpoint.load(t.lastURL, expecting: "unet")
+        #expect(metadata["training_state"] != nil)
+        // The latest weights (F32), not the best ones (F16): equal to the trainer's to the bit.
+        let trained = Dictionary(uniqueKeysWithValues: t.network.namedParameters.map { ($0.0, $0.1.value.scalars) })
+        let loaded = network.namedParameters
+        #expect(loaded.count == trained.count && loaded.allSatisfy { trained[$0.0] == $0.1.value.scalars })
+        // A resume file from before its header held the configuration: the defaults do not fit, named.
+        var header = try SafeTensorsFile(contentsOf: t.lastURL).metadata
+        header[CheckpointKey.configuration] = nil
+        let old = dir.appendingPathComponent("old.last.safetensors")
+        try SafeTensorsFile(tensors: try SafeTensorsFile(contentsOf: t.lastURL).tensors, metadata: header).write(to: old)
+        #expect(throws: (any Error).self) { try Checkpoint.load(old, expecting: "unet") }
+        do { _ = try Checkpoint.load(old, expecting: "unet") } catch { #expect(error.localizedDescription.contains(old.path)) }
+    }
+
     @Test("resuming with other options is refused with the differences named, and accepted and recorded with allowChanges")
     func changedOptions() throws {
         let dir = try temporaryDirectory()

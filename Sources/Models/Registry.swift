@@ -103,7 +103,7 @@ public enum Checkpoint {
     /// `--adversarial`, a discriminator), the `model.` ones without that prefix — so the latest
     /// weights of a run can be restored and scored like its best ones.
     public static func networkTensors(_ file: SafeTensorsFile) -> [String: Tensor] {
-        guard file.tensors.keys.contains(where: { $0.hasPrefix(resumeModelPrefix) }) else { return file.tensors }
+        guard file.metadata[resumeStateKey] != nil else { return file.tensors }
         return Dictionary(uniqueKeysWithValues: file.tensors.compactMap { name, tensor in
             name.hasPrefix(resumeModelPrefix) ? (String(name.dropFirst(resumeModelPrefix.count)), tensor) : nil
         })
@@ -111,6 +111,8 @@ public enum Checkpoint {
 
     /// The prefix of the network's tensors in a resume file.
     public static let resumeModelPrefix = "model."
+    /// The header key of a resume file's training state (what marks a file as one).
+    public static let resumeStateKey = "training_state"
 
     /// Builds the network a checkpoint describes and loads its weights. With `expecting`, a
     /// checkpoint of another architecture is refused with `ModelError.architectureMismatch`.

@@ -190,7 +190,7 @@ public final class Trainer {
         }
         let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         let meta = [CheckpointKey.architecture: network.architecture, CheckpointKey.configuration: Checkpoint.encode(network.configuration),
-                    "training_state": stateJSON]
+                    Checkpoint.resumeStateKey: stateJSON]
         let moments = momentDType
         try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: lastURL) { name in
             Trainer.isMoment(name) ? moments : .f32
@@ -215,7 +215,7 @@ public final class Trainer {
             throw TrainingError.noCheckpoint("--resume: the resume file is damaged and cannot be used (\(error.localizedDescription)); "
                 + "restore it from version control or start without --resume")
         }
-        guard let json = file.metadata["training_state"],
+        guard let json = file.metadata[Checkpoint.resumeStateKey],
               let saved = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
             throw TrainingError.noCheckpoint("--resume: \(lastURL.path) has no training state; it is not a last checkpoint of `deblur train`")
         }
@@ -230,7 +230,7 @@ public final class Trainer {
         }
         var model: [String: Tensor] = [:], optim: [String: Tensor] = [:], critic: [String: Tensor] = [:], criticOptim: [String: Tensor] = [:]
         for (k, t) in file.tensors {
-            if k.hasPrefix("model.") { model[String(k.dropFirst(6))] = t } else if k.hasPrefix("optimizer.") { optim[String(k.dropFirst(10))] = t }
+            if k.hasPrefix(Checkpoint.resumeModelPrefix) { model[String(k.dropFirst(Checkpoint.resumeModelPrefix.count))] = t } else if k.hasPrefix("optimizer.") { optim[String(k.dropFirst(10))] = t }
             else if k.hasPrefix("discriminator.") { critic[String(k.dropFirst(14))] = t }
             else if k.hasPrefix("discriminator_optimizer.") { criticOptim[String(k.dropFirst(24))] = t }
         }

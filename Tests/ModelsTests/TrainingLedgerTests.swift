@@ -15,6 +15,23 @@ import Testing
         return t
     }
 
+    /// A finished run of `epochs` tiny epochs writing `name` in a fresh folder (the caller removes `dir`).
+    func trainedRun(epochs: Int, name: String) throws -> (dir: URL, out: URL, trainer: Trainer) {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent(name)
+        let t = try trainer(tinyConfiguration(epochs: epochs), out)
+        try t.run()
+        return (dir, out, t)
+    }
+
+    /// Writes `source`'s tensors under its header as changed by `edit` to `destination` (by default, in place).
+    func rewriteHeader(_ source: URL, to destination: URL? = nil, _ edit: (inout [String: String]) throws -> Void) throws {
+        let file = try SafeTensorsFile(contentsOf: source)
+        var metadata = file.metadata
+        try edit(&metadata)
+        try SafeTensorsFile(tensors: file.tensors, metadata: metadata).write(to: destination ?? source)
+    }
+
     @Test("every run that trains adds a session; steps, seconds and thread-seconds add up and reach the best checkpoint's header")
     func ledgerAccumulates() throws {
         let dir = try temporaryDirectory()
@@ -53,11 +70,8 @@ import Testing
 
     @Test("a resume file restores like a weights file: the run's latest weights under its own configuration; without the configuration a named error")
     func resumeFileLoadsAsWeights() throws {
-        let dir = try temporaryDirectory()
+        let (dir, _, t) = try trainedRun(epochs: 2, name: "r.safetensors")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("r.safetensors")
-        let t = try trainer(tinyConfiguration(epochs: 2), out)
-        try t.run()
         // levels 2, width 4: not the U-Net's defaults, so the header's configuration is what builds it.
         let (network, metadata) = try Checkpoint.load(t.lastURL, expecting: "unet")
         #expect(metadata["training_state"] != nil)
@@ -66,10 +80,8 @@ import Testing
         let loaded = network.namedParameters
         #expect(loaded.count == trained.count && loaded.allSatisfy { trained[$0.0] == $0.1.value.scalars })
         // A resume file from before its header held the configuration: the defaults do not fit, named.
-        var header = try SafeTensorsFile(contentsOf: t.lastURL).metadata
-        header[CheckpointKey.configuration] = nil
         let old = dir.appendingPathComponent("old.last.safetensors")
-        try SafeTensorsFile(tensors: try SafeTensorsFile(contentsOf: t.lastURL).tensors, metadata: header).write(to: old)
+        try rewriteHeader(t.lastURL, to: old) { $0[CheckpointKey.configuration] = nil }
         #expect(throws: (any Error).self) { try Checkpoint.load(old, expecting: "unet") }
         do { _ = try Checkpoint.load(old, expecting: "unet") } catch { #expect(error.localizedDescription.contains(old.path)) }
     }
@@ -157,19 +169,15 @@ import Testing
 
     @Test("a resume file written before the ledger existed continues, its epochs kept as one unrecorded session")
     func stateWithoutLedger() throws {
-        let dir = try temporaryDirectory()
+        let (dir, out, first) = try trainedRun(epochs: 2, name: "o.safetensors")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("o.safetensors")
-        let first = try trainer(tinyConfiguration(epochs: 2), out)
-        try first.run()
         // Rewrite the state as an older build wrote it: no "steps", no "sessions".
-        let file = try SafeTensorsFile(contentsOf: first.lastURL)
-        var object = try JSONSerialization.jsonObject(with: Data(file.metadata["training_state"]!.utf8)) as! [String: Any]
-        object["steps"] = nil
-        object["sessions"] = nil
-        var metadata = file.metadata
-        metadata["training_state"] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
-        try SafeTensorsFile(tensors: file.tensors, metadata: metadata).write(to: first.lastURL)
+        try rewriteHeader(first.lastURL) { metadata in
+            var object = try JSONSerialization.jsonObject(with: Data(metadata["training_state"]!.utf8)) as! [String: Any]
+            object["steps"] = nil
+            object["sessions"] = nil
+            metadata["training_state"] = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
 
         let resumed = try trainer(tinyConfiguration(epochs: 3), out, resume: true)
         try resumed.run()
@@ -181,11 +189,8 @@ import Testing
 
     @Test("a torn resume file is refused by name, with what to do")
     func tornResumeFile() throws {
-        let dir = try temporaryDirectory()
+        let (dir, out, first) = try trainedRun(epochs: 1, name: "t.safetensors")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("t.safetensors")
-        let first = try trainer(tinyConfiguration(epochs: 1), out)
-        try first.run()
         let bytes = try Data(contentsOf: first.lastURL)
         try bytes.prefix(bytes.count / 2).write(to: first.lastURL)
         do {

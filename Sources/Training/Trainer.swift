@@ -53,6 +53,9 @@ public final class Trainer {
     /// With `configuration.initialWeights`: the parameters loaded from it, those left freshly
     /// initialised, and the file's tensors that matched nothing.
     public private(set) var initialisation: (loaded: [String], kept: [String], unused: [String])?
+    /// With `configuration.initialWeights` holding a narrower network of this architecture and depth
+    /// (`WidenableNetwork.loadWidened`): the parameters whose shape grew (all parameters are then loaded).
+    public private(set) var widened: [String]?
     /// Options that differ from the resumed run's (`allowChanges`), recorded in the next session.
     public private(set) var changes: [String] = []
 
@@ -156,13 +159,22 @@ public final class Trainer {
     }
 
     /// Transfer learning: starts the network from the tensors of `url` that match a parameter by name
-    /// and shape (a best checkpoint, or a `.last` file whose `model.` tensors are used).
+    /// and shape (a best checkpoint, or a `.last` file whose `model.` tensors are used) — or, when `url`
+    /// holds a narrower network of this architecture and depth, from all of them widened (the output
+    /// unchanged; `WidenableNetwork`).
     func initialise(from url: URL) throws {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: url) } catch {
             throw TrainingError.invalidOption("--init: \(error.localizedDescription)")
         }
-        let result = network.loadMatching(Checkpoint.networkTensors(file))
+        let tensors = Checkpoint.networkTensors(file)
+        if let widenable = network as? any WidenableNetwork, let grown = widenable.loadWidened(tensors) {
+            let names = Set(network.namedParameters.map(\.name))
+            initialisation = (network.namedParameters.map(\.name), [], tensors.keys.filter { !names.contains($0) }.sorted())
+            widened = grown
+            return
+        }
+        let result = network.loadMatching(tensors)
         guard !result.loaded.isEmpty else {
             throw TrainingError.invalidOption("--init: no tensor of \(url.path) matches a parameter of \(configuration.model) by name and shape")
         }

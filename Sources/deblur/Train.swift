@@ -119,7 +119,7 @@ struct Train: ParsableCommand {
     @Flag(help: "With --resume: continue even though other options changed (e.g. --lr, --loss, --data); the changes are recorded in the checkpoint.")
     var allowChanges = false
 
-    @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed).")
+    @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed). A narrower U-Net of the same depth (e.g. --init unet.safetensors --model-config width=32) is widened: its output starts unchanged.")
     var initFrom: String?
 
     @Flag(help: "Start the autoencoder as the identity map (space-to-depth copies through the bottleneck, a piecewise-linear logit before the sigmoid) instead of random weights; a new run only.")
@@ -227,7 +227,10 @@ struct Train: ParsableCommand {
         if let moments { trainer.momentDType = moments == "bf16" ? .bf16 : .f32 }
         trainer.machine = "\(CPUDescription.current.summary); OpenBLAS \(BLASKernels.coreName)"
         for change in trainer.changes { print("note: continuing with a changed option: \(change)") }
-        if let i = trainer.initialisation {
+        if let grown = trainer.widened {
+            print("init: \(trainer.initialisation?.loaded.count ?? 0) tensors loaded from \(initFrom ?? ""), a narrower \(c.model): "
+                + "\(grown.count) widened (old channels first; the new ones read with zero weights, so the output starts unchanged)")
+        } else if let i = trainer.initialisation {
             print("init: \(i.loaded.count) tensors loaded from \(initFrom ?? "")"
                 + (i.kept.isEmpty ? "" : "; initialised afresh: " + i.kept.joined(separator: ", "))
                 + (i.unused.isEmpty ? "" : "; unused from the file: " + i.unused.joined(separator: ", ")))

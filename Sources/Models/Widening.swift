@@ -24,16 +24,25 @@ public struct WideningLayout: Sendable, Equatable {
 
 /// A network that can start from a narrower one of its kind (same names, same depth, fewer channels).
 public protocol WidenableNetwork: DeblurNetwork {
-    /// The widening layout of the parameter `name` (one of `namedParameters`).
+    /// The widening layout of the parameter `name` (one of `namedParameters`); by default a
+    /// convolution's `(out, in, k, k)` weight read by one block of inputs, or a bias.
     func wideningLayout(of name: String) -> WideningLayout
+}
+
+extension WidenableNetwork {
+    public func wideningLayout(of name: String) -> WideningLayout {
+        WideningLayout(inputDimension: name.hasSuffix(".bias") ? nil : 1)
+    }
 }
 
 extension WidenableNetwork {
     /// Loads `tensors` (a narrower network of the same architecture and depth) widened as described
     /// above. Returns the names widened (the ones whose shape grew), or nil — changing nothing — when
-    /// `tensors` is not such a network: a parameter missing, another rank or kernel size, a dimension
-    /// larger than ours, segments that do not divide, or no dimension that grows.
+    /// `tensors` is not such a network: a parameter missing or one too many (another depth), another
+    /// rank or kernel size, a dimension larger than ours, segments that do not divide, or no dimension
+    /// that grows.
     public func loadWidened(_ tensors: [String: Tensor]) -> [String]? {
+        guard Set(tensors.keys) == Set(namedParameters.map(\.name)) else { return nil }
         var plan: [(Variable, Tensor)] = []
         var widened: [String] = []
         for (name, variable) in namedParameters {
@@ -94,3 +103,7 @@ extension UNet: WidenableNetwork {
         return WideningLayout(inputDimension: 1)
     }
 }
+
+/// A plain stack of convolutions: the first reads the fixed 1 + 4C input channels, the last writes the
+/// fixed 4C noise channels; every width in between can grow (the default layout).
+extension NoiseConditionedDenoiser: WidenableNetwork {}

@@ -119,7 +119,7 @@ struct Train: ParsableCommand {
     @Flag(help: "With --resume: continue even though other options changed (e.g. --lr, --loss, --data); the changes are recorded in the checkpoint.")
     var allowChanges = false
 
-    @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed). A narrower U-Net of the same depth (e.g. --init unet.safetensors --model-config width=32) is widened: its output starts unchanged.")
+    @Option(name: .customLong("init"), help: "Transfer learning: start from this checkpoint's tensors that match a layer by name and shape (the others are initialised afresh and listed). A narrower U-Net or denoiser of the same depth (e.g. --init unet.safetensors --model-config width=32) is widened: its output starts unchanged.")
     var initFrom: String?
 
     @Flag(help: "Start the autoencoder as the identity map (space-to-depth copies through the bottleneck, a piecewise-linear logit before the sigmoid) instead of random weights; a new run only.")

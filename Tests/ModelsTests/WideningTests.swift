@@ -59,6 +59,24 @@ import Testing
         #expect(bias.scalars == [5, 6, 0])
     }
 
+    @Test("the plug-and-play denoiser widens too: its σ-map and image inputs and noise outputs stay, the width grows")
+    func denoiserWidens() throws {
+        let narrow = NoiseConditionedDenoiser(channels: 3, width: 6, layers: 4, seed: 1)
+        var rng = SeededRNG(seed: 3)
+        for (_, v) in narrow.namedParameters {
+            v.value = Tensor(shape: v.shape, scalars: (0 ..< v.value.count).map { _ in Float(0.3 * rng.normal()) })
+        }
+        let wide = NoiseConditionedDenoiser(channels: 3, width: 9, layers: 4, seed: 2)
+        let grown = try #require(wide.loadWidened(narrow.stateDict()))
+        #expect(Set(grown) == ["conv0.weight", "conv0.bias", "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight"])
+        var pixels = syntheticImage(width: 12, height: 10, seed: 6).pixels
+        pixels += [Float](repeating: 0.1, count: 120)   // the σ map
+        let x = Tensor(shape: [1, 4, 10, 12], scalars: pixels)
+        let a = narrow(Variable(x)).value.scalars, b = wide(Variable(x)).value.scalars
+        #expect(zip(a, b).map { abs($0 - $1) }.max()! <= 1e-5 * a.map { abs($0) }.max()!)
+        #expect(wide.loadWidened(NoiseConditionedDenoiser(channels: 3, width: 6, layers: 5, seed: 1).stateDict()) == nil)   // deeper
+    }
+
     @Test("what is not a narrower U-Net of the same depth is not widened, and nothing is changed")
     func onlyNarrowerNetworksOfTheSameDepth() {
         let wide = UNet(levels: 3, width: 6, seed: 2)

@@ -33,9 +33,7 @@ extension WidenableNetwork {
     public func wideningLayout(of name: String) -> WideningLayout {
         WideningLayout(inputDimension: name.hasSuffix(".bias") ? nil : 1)
     }
-}
 
-extension WidenableNetwork {
     /// Loads `tensors` (a narrower network of the same architecture and depth) widened as described
     /// above. Returns the names widened (the ones whose shape grew), or nil — changing nothing — when
     /// `tensors` is not such a network: a parameter missing or one too many (another depth), another

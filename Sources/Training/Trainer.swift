@@ -169,8 +169,7 @@ public final class Trainer {
         }
         let tensors = Checkpoint.networkTensors(file)
         if let widenable = network as? any WidenableNetwork, let grown = widenable.loadWidened(tensors) {
-            let names = Set(network.namedParameters.map(\.name))
-            initialisation = (network.namedParameters.map(\.name), [], tensors.keys.filter { !names.contains($0) }.sorted())
+            initialisation = (network.namedParameters.map(\.name), [], [])   // the same names, every one loaded
             widened = grown
             return
         }

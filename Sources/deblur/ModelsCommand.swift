@@ -12,15 +12,36 @@ struct ModelsCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
+    /// One row per registered network. Where a checkpoint is shipped, its network is described (its
+    /// configuration may differ from the default: the shipped denoiser is a widened one), with the
+    /// default's parameter count beside it when they differ; an unreadable checkpoint is named in `note`.
+    static func rows() throws -> [[String: Any]] {
         var rows: [[String: Any]] = []
         for entry in ModelRegistry.entries {
-            let network = try ModelRegistry.make(entry.name)
+            var network = try ModelRegistry.make(entry.name)
             let shipped = Checkpoint.defaultLocations(for: entry.name).first { FileManager.default.fileExists(atPath: $0.path) }
-            rows.append(["name": entry.name, "parameters": network.parameterCount, "multiple": network.sizeMultiple,
-                         "receptive_radius": network.receptiveRadius, "configuration": network.configuration,
-                         "summary": entry.summary, "task": entry.task.rawValue, "weights": shipped?.path ?? NSNull()])
+            var row: [String: Any] = ["name": entry.name, "summary": entry.summary, "task": entry.task.rawValue,
+                                      "weights": shipped?.path ?? NSNull()]
+            if let shipped {
+                do {
+                    let loaded = try Checkpoint.load(shipped, expecting: entry.name).network
+                    if loaded.configuration != network.configuration { row["default_parameters"] = network.parameterCount }
+                    network = loaded
+                } catch {
+                    row["note"] = "the shipped checkpoint does not load: \(error.localizedDescription)"
+                }
+            }
+            row["parameters"] = network.parameterCount
+            row["multiple"] = network.sizeMultiple
+            row["receptive_radius"] = network.receptiveRadius
+            row["configuration"] = network.configuration
+            rows.append(row)
         }
+        return rows
+    }
+
+    func run() throws {
+        let rows = try Self.rows()
         if json {
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -34,6 +55,11 @@ struct ModelsCommand: ParsableCommand {
             print(name + String(repeating: " ", count: max(0, 12 - count.count)) + count
                 + String(format: "  %8d  %16d  ", r["multiple"] as! Int, r["receptive_radius"] as! Int) + weights)
             print("             \(r["task"] as! String): \(r["summary"] as! String)")
+            if let standard = r["default_parameters"] as? Int {
+                let configuration = (r["configuration"] as! [String: String]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                print("             shipped: \(configuration.joined(separator: ", ")) (the default configuration has \(standard) parameters)")
+            }
+            if let note = r["note"] as? String { print("             note: \(note)") }
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Fuzzing
 import ImageCore
 import ImageIO
+import Models
 import Testing
 @testable import deblur
 
@@ -72,6 +73,24 @@ struct SubcommandTests {
         let message = failure(["psf-study", "--kernel-orientation", "sideways", "-o", "/tmp/never-written"])
         #expect(message?.contains("--kernel-orientation must be auto, stored or rotated (got 'sideways')") == true)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
+    }
+
+    @Test("models describes the shipped networks: the widened denoiser with its own count and the default's beside it")
+    func modelsDescribeShippedCheckpoints() throws {
+        let rows = try ModelsCommand.rows()
+        let denoiser = try #require(rows.first { $0["name"] as? String == "denoiser" })
+        let shipped = try Checkpoint.load(URL(fileURLWithPath: try #require(denoiser["weights"] as? String))).network
+        #expect(denoiser["parameters"] as? Int == shipped.parameterCount)
+        #expect(denoiser["configuration"] as? [String: String] == shipped.configuration)
+        let standard = try ModelRegistry.make("denoiser")
+        if shipped.configuration != standard.configuration {
+            #expect(denoiser["default_parameters"] as? Int == standard.parameterCount)
+        } else {
+            #expect(denoiser["default_parameters"] == nil)
+        }
+        // The U-Net ships at its default configuration: no second count.
+        let unet = try #require(rows.first { $0["name"] as? String == "unet" })
+        #expect(unet["default_parameters"] == nil && unet["parameters"] as? Int == 1_083_675)
     }
 
     @Test("models, info and the help of every subcommand run; an unknown subcommand is named")

@@ -8,8 +8,8 @@ import Testing
 
 /// Widening a trained U-Net (Net2WiderNet with zeros): the wider network computes what the narrow one did.
 @Suite struct WideningTests {
-    /// A U-Net with every parameter (biases too) drawn at random, so a misplaced tensor cannot hide.
-    func randomised(_ net: UNet, seed: UInt64) -> UNet {
+    /// `net` with every parameter (biases too) drawn at random, so a misplaced tensor cannot hide.
+    func randomised<N: Module>(_ net: N, seed: UInt64) -> N {
         var rng = SeededRNG(seed: seed)
         for (_, v) in net.namedParameters {
             v.value = Tensor(shape: v.shape, scalars: (0 ..< v.value.count).map { _ in Float(0.3 * rng.normal()) })
@@ -61,11 +61,7 @@ import Testing
 
     @Test("the plug-and-play denoiser widens too: its σ-map and image inputs and noise outputs stay, the width grows")
     func denoiserWidens() throws {
-        let narrow = NoiseConditionedDenoiser(channels: 3, width: 6, layers: 4, seed: 1)
-        var rng = SeededRNG(seed: 3)
-        for (_, v) in narrow.namedParameters {
-            v.value = Tensor(shape: v.shape, scalars: (0 ..< v.value.count).map { _ in Float(0.3 * rng.normal()) })
-        }
+        let narrow = randomised(NoiseConditionedDenoiser(channels: 3, width: 6, layers: 4, seed: 1), seed: 3)
         let wide = NoiseConditionedDenoiser(channels: 3, width: 9, layers: 4, seed: 2)
         let grown = try #require(wide.loadWidened(narrow.stateDict()))
         #expect(Set(grown) == ["conv0.weight", "conv0.bias", "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight"])

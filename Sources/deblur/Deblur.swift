@@ -37,11 +37,32 @@ struct Deblur: AsyncParsableCommand {
         ]
     )
 
+    /// `--name -3` rewritten as `--name=-3`: ArgumentParser reads a token starting with `-` as an option,
+    /// so `--sigma -3` would be "missing value for '--sigma'" instead of the option's own range check.
+    /// Only a long option (no `=` yet) followed by a number is joined, and nothing after `--`.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { return out + arguments[i...] }
+            if a.hasPrefix("--"), a.count > 2, !a.contains("="), i + 1 < arguments.count,
+               arguments[i + 1].hasPrefix("-"), Double(arguments[i + 1]) != nil {
+                out.append(a + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// Chooses the OpenBLAS kernels (`BLASStartup`), then parses and runs as ArgumentParser's `main`.
     static func main() async {
         BLASStartup.apply()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -119,6 +119,24 @@ struct SubcommandTests {
         #expect(help.contains("ffdnet 1…75") && help.contains("denoiser 1…50"))
     }
 
+    @Test("a negative number after a long option is its value (`--sigma -3` reaches the range check); nothing else is joined")
+    func negativeValues() throws {
+        let join = Deblur.joiningNegativeValues
+        #expect(join(["denoise", "a.png", "--sigma", "-3", "-o", "b.png"]) == ["denoise", "a.png", "--sigma=-3", "-o", "b.png"])
+        #expect(join(["x", "--lr", "-1e-4", "--noise", "-.5"]) == ["x", "--lr=-1e-4", "--noise=-.5"])
+        // Not joined: a short option, an option already given its value, a non-number, anything after `--`.
+        for unchanged in [["-o", "-3"], ["--sigma=2", "-3"], ["--psf", "-x"], ["--sigma", "3"], ["--", "--sigma", "-3"], ["--sigma"]] {
+            #expect(join(unchanged) == unchanged)
+        }
+        let (dir, input) = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("d.png").path
+        let message = failure(join(["denoise", input, "--prior", "ffdnet", "--sigma", "-3", "-o", out]))
+        #expect(message?.contains("--sigma -3.0 is outside 1…75") == true)
+        #expect(failure(["denoise", input, "--prior", "ffdnet", "--sigma", "-3", "-o", out])?.contains("Missing value") == true)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test("denoise --weights: another checkpoint gives the default's result when it is the same file; a missing file and a deblurring network are named")
     func denoiseWeights() throws {
         let (dir, input) = try scratch()

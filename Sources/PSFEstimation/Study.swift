@@ -282,6 +282,11 @@ public struct PSFStudyFamilySummary: Codable, Sendable {
     /// Median absolute parameter errors (the ones that apply).
     public var medianAbsLengthError: Double?, medianAbsAngleError: Double?, medianAbsRadiusError: Double?, medianAbsSigmaError: Double?
     public var medianSeconds: Double?
+
+    /// The fraction of cases with error ratio ≤ `threshold`, one of `errorRatioThresholds` (nil otherwise).
+    public func errorRatioRate(atMost threshold: Double) -> Double? {
+        errorRatioThresholds.firstIndex(of: threshold).flatMap { $0 < errorRatioCurve.count ? errorRatioCurve[$0] : nil }
+    }
 }
 
 public let errorRatioThresholds: [Double] = stride(from: 1.5, through: 3.0001, by: 0.1).map { ($0 * 10).rounded() / 10 }

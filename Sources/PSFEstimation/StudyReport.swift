@@ -117,14 +117,16 @@ func studyMethodParagraph(rows: [PSFStudyRow], provenance p: PSFStudyProvenance)
     ], cssClass: "note")
 }
 
-/// One row per group × family: cases, target, success rate (green from 90 %), medians, failures.
+/// One row per group × family: cases, target, success rate (green from 90 %), the shares within error
+/// ratio 1.5, 2 and 3 (issue #25's targets are the first two), medians, failures.
 func successRateSection(_ summary: [PSFStudyFamilySummary]) -> [Block] {
-    var table = Table(header: ["group", "family", "cases", "target", "success", "error ratio ≤ 3", "median error ratio", "median NCC",
+    var table = Table(header: ["group", "family", "cases", "target", "success", "error ratio ≤ 1.5", "≤ 2", "≤ 3", "median error ratio", "median NCC",
                                "median |ΔL| px", "median |Δθ| °", "median |ΔR| px", "median |Δσ| px", "median s / case", "failed"])
     for s in summary {
         table.append([Cell(s.group), Cell(s.family), Cell("\(s.cases)"), Cell(s.target),
                       Cell(percent(s.successRate), cssClass: s.successRate >= 0.9 ? "good" : "bad"),
-                      Cell(percent(s.errorRatioCurve.last ?? 0)), Cell(decimal(s.medianErrorRatio)), Cell(decimal(s.medianNCC, 3)),
+                      Cell(percent(s.errorRatioRate(atMost: 1.5) ?? 0)), Cell(percent(s.errorRatioRate(atMost: 2) ?? 0)),
+                      Cell(percent(s.errorRatioRate(atMost: 3) ?? 0)), Cell(decimal(s.medianErrorRatio)), Cell(decimal(s.medianNCC, 3)),
                       Cell(decimal(s.medianAbsLengthError)), Cell(decimal(s.medianAbsAngleError)), Cell(decimal(s.medianAbsRadiusError)),
                       Cell(decimal(s.medianAbsSigmaError)), Cell(decimal(s.medianSeconds, 3)), Cell("\(s.failures)")])
     }
@@ -299,6 +301,6 @@ body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;m
 table{border-collapse:collapse;margin:8px 0 18px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;font-size:13px}
 th{background:#f3f3f3}td:first-child,th:first-child,td:nth-child(2){text-align:left}
 .chart{border:1px solid #ddd;margin:4px;background:#fff;vertical-align:top}.t{font-size:13px;font-weight:600}.a{font-size:11px}
-.good{color:#17702a;font-weight:600}.bad{color:#a11;font-weight:600}code{background:#f5f5f5;padding:1px 4px}
+.good{color:#17702a;font-weight:600}.bad{color:#a11;font-weight:600}code{background:#f5f5f5;padding:1px 4px;overflow-wrap:anywhere}
 p.note{font-size:13px;color:#444;max-width:1000px}
 """

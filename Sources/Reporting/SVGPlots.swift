@@ -1,8 +1,8 @@
 import Foundation
 
 // Charts of parameter studies: estimated-vs-true scatter plots, histograms of errors and
-// success-rate curves. Each is a complete `<svg>` in a 46-px-margin frame with five ticks per
-// axis (`plotAxes`); styling comes from the page's CSS classes `chart` (the frame), `t` (titles)
+// success-rate curves. Each is a complete `<svg>` in a 46-px-margin frame with ticks at round
+// values (`plotAxes`); styling comes from the page's CSS classes `chart` (the frame), `t` (titles)
 // and `a` (axis text).
 
 extension SVG {
@@ -49,7 +49,8 @@ extension SVG {
             let b = min(bins - 1, max(0, Int((v - lo) / (hi - lo) * Double(bins))))
             counts[b] += 1
         }
-        let peak = Double(max(1, counts.max() ?? 1))
+        // The count axis runs to a multiple of 4, so its five ticks are whole cases.
+        let peak = Double((max(1, counts.max() ?? 1) + 3) / 4 * 4)
         var s = plotHeader(w: w, h: h, title: escapeHTML(title) + (outside > 0 ? " (\(outside) outside, in end bins)" : ""))
         s += plotAxes(w: w, h: h, m: m, xLo: lo, xHi: hi, yLo: 0, yHi: peak, xLabel: xLabel, yLabel: "cases")
         let bw = (w - m - 10) / Double(bins)
@@ -97,17 +98,20 @@ extension SVG {
             + "<text x='\(w / 2)' y='15' text-anchor='middle' class='t'>\(title)</text>"
     }
 
-    /// Axes, five ticks per axis with grid lines, and axis labels of a study plot.
+    /// Axes with ticks at round values (`SVG.ticks`: steps of 1, 2 or 5 × 10^k, about five per
+    /// axis; a percent axis at 0, 25, 50, 75 and 100 %), grid lines at the y ticks, and axis labels.
     static func plotAxes(w: Double, h: Double, m: Double, xLo: Double, xHi: Double, yLo: Double, yHi: Double,
                          xLabel: String, yLabel: String, yPercent: Bool = false) -> String {
         var s = "<line x1='\(m)' y1='\(h - m)' x2='\(w - 10)' y2='\(h - m)' stroke='#333'/><line x1='\(m)' y1='24' x2='\(m)' y2='\(h - m)' stroke='#333'/>"
-        for i in 0 ... 4 {
-            let t = Double(i) / 4
-            let xv = xLo + t * (xHi - xLo), yv = yLo + t * (yHi - yLo)
-            let x = m + t * (w - m - 10), y = h - m - t * (h - m - 24)
-            s += "<text x='\(x)' y='\(h - m + 14)' text-anchor='middle' class='a'>\(plotTick(xv))</text>"
-            s += "<text x='\(m - 4)' y='\(y + 4)' text-anchor='end' class='a'>\(yPercent ? "\(Int((yv * 100).rounded()))%" : plotTick(yv))</text>"
-            s += "<line x1='\(m)' y1='\(y)' x2='\(w - 10)' y2='\(y)' stroke='#eee'/>"
+        for xv in ticks(xLo, xHi) {
+            let x = m + (xv - xLo) / (xHi - xLo) * (w - m - 10)
+            s += "<text x='\(r(x))' y='\(h - m + 14)' text-anchor='middle' class='a'>\(plotTick(xv))</text>"
+        }
+        let yTicks = yPercent ? [0, 0.25, 0.5, 0.75, 1].map { yLo + $0 * (yHi - yLo) } : ticks(yLo, yHi)
+        for yv in yTicks {
+            let y = h - m - (yv - yLo) / (yHi - yLo) * (h - m - 24)
+            s += "<text x='\(m - 4)' y='\(r(y + 4))' text-anchor='end' class='a'>\(yPercent ? "\(Int((yv * 100).rounded()))%" : plotTick(yv))</text>"
+            s += "<line x1='\(m)' y1='\(r(y))' x2='\(w - 10)' y2='\(r(y))' stroke='#eee'/>"
         }
         s += "<text x='\((w + m) / 2)' y='\(h - 8)' text-anchor='middle' class='a'>\(escapeHTML(xLabel))</text>"
         s += "<text x='12' y='\((h - m) / 2 + 12)' text-anchor='middle' class='a' transform='rotate(-90 12 \((h - m) / 2 + 12))'>\(escapeHTML(yLabel))</text>"

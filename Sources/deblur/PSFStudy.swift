@@ -106,12 +106,11 @@ struct PSFStudy: ParsableCommand {
         for note in study.notes { print(note) }
         try writePSFStudyReport(rows: study.rows, provenance: provenance, to: URL(fileURLWithPath: output), outcomes: study.outcomes)
         for s in summarize(study.rows) {
-            let ratio = s.errorRatioCurve.last ?? 0
             let label = (s.group + " " + s.family).padding(toLength: 16, withPad: " ", startingAt: 0)
             var line = label + String(format: "%4d cases  target met %5.1f%%  ", s.cases, s.successRate * 100) + "(\(s.target))"
             if s.medianErrorRatio != nil {
-                let rate = { (t: Double) in s.errorRatioCurve[errorRatioThresholds.firstIndex(of: t)!] * 100 }
-                line += String(format: "  error ratio ≤ 1.5: %5.1f%%  ≤ 2: %5.1f%%  ≤ 3: %5.1f%%  median %.2f", rate(1.5), rate(2), ratio * 100, s.medianErrorRatio ?? 0)
+                let rate = { (t: Double) in 100 * (s.errorRatioRate(atMost: t) ?? 0) }
+                line += String(format: "  error ratio ≤ 1.5: %5.1f%%  ≤ 2: %5.1f%%  ≤ 3: %5.1f%%  median %.2f", rate(1.5), rate(2), rate(3), s.medianErrorRatio ?? 0)
             }
             print(line)
         }

@@ -69,6 +69,24 @@ import Testing
         #expect(!html.contains("a<b"))
     }
 
+    @Test("the success table gives the shares within error ratio 1.5, 2 and 3; a failed case counts as a miss")
+    func successTableHasTheThreeErrorRatioShares() throws {
+        let rows = [1.2, 1.8, 2.5, nil].enumerated().map { i, ratio in
+            var row = PSFStudyRow(id: "main-\(i)", group: "main", family: "shake", model: "blind", image: "p\(i)",
+                                  trueSpec: "shake:\(i)", noise: 0.01, kernelSide: 15)
+            row.errorRatio = ratio
+            if ratio == nil { row.failure = "no kernel" }
+            return row
+        }
+        let summary = try #require(summarize(rows).first)
+        #expect(summary.errorRatioRate(atMost: 1.5) == 0.25 && summary.errorRatioRate(atMost: 2) == 0.5)
+        #expect(summary.errorRatioRate(atMost: 3) == 0.75 && summary.errorRatioRate(atMost: 2.05) == nil)
+        let provenance = PSFStudyProvenance(title: "T", data: "d", command: "c", side: 64, seed: 1, totalSeconds: 2, threads: 1)
+        let html = try studyHTML(rows: rows, summary: [summary], provenance: provenance)
+        #expect(html.contains("<th>error ratio ≤ 1.5</th><th>≤ 2</th><th>≤ 3</th>"))
+        #expect(html.contains("<td>25%</td><td>50%</td><td>75%</td>"))
+    }
+
     @Test func theLevinLikeCheckHasTheBenchmarksShapeAndKernelSides() throws {
         let cases = try levinLikeCases(imageNames: ["p", "q", "r", "s"], noise: 0.01, seed: 0)
         #expect(cases.count == 32 && Set(cases.map(\.id)).count == 32)

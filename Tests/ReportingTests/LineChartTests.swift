@@ -42,3 +42,24 @@ struct LineChartTests {
         #expect(box2.x == 330 && box2.y == 31)
     }
 }
+
+@Suite struct HistogramTests {
+    @Test("study charts tick round values: a histogram's count axis runs to a multiple of 4 (whole cases), value axes step by 1, 2 or 5 × 10^k")
+    func ticksAreRound() throws {
+        // Five values in one bin: the axis runs to 8 (ticks 0, 2, 4, 6, 8), not 5 (1.25, 2.5, …).
+        let svg = SVG.histogram([0.1, 0.1, 0.1, 0.1, 0.1, 0.9], title: "t", xLabel: "x", lo: 0, hi: 1, bins: 4)
+        let labels = try Regex(#"<text x='42\.0' y='[0-9.]+' text-anchor='end' class='a'>([^<]*)</text>"#)
+        let ticks = svg.matches(of: labels).map { String($0.output[1].substring ?? "") }
+        #expect(ticks == ["0", "2", "4", "6", "8"])
+        let four = SVG.histogram([0.1, 0.1, 0.1, 0.1], title: "t", xLabel: "x", lo: 0, hi: 1, bins: 4)
+        #expect(four.matches(of: labels).map { String($0.output[1].substring ?? "") } == ["0", "1", "2", "3", "4"])
+        // The value axis: round values, not quarters of the range (−1…4 gave −1, 0.25, 1.5, 2.8, 4).
+        let xLabels = try Regex(#"<text x='[0-9.]+' y='208.0' text-anchor='middle' class='a'>([^<]*)</text>"#)
+        #expect(svg.matches(of: xLabels).map { String($0.output[1].substring ?? "") } == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
+        let log = SVG.histogram([0, 1], title: "t", xLabel: "x", lo: -1, hi: 4)
+        #expect(log.matches(of: xLabels).map { String($0.output[1].substring ?? "") } == ["-1", "0", "1", "2", "3", "4"])
+        let curves = SVG.rateCurves([("a", [0.5, 1])], thresholds: [1.5, 3], title: "t", xLabel: "x", yLabel: "y")
+        let curveX = try Regex(#"<text x='[0-9.]+' y='268.0' text-anchor='middle' class='a'>([^<]*)</text>"#)
+        #expect(curves.matches(of: curveX).map { String($0.output[1].substring ?? "") } == ["1.5", "2", "2.5", "3"])
+    }
+}

@@ -117,6 +117,7 @@ func decodeResponse(_ body: ByteBuffer) throws -> RestoreResponse {
                 let html = String(buffer: response.body)
                 #expect(html.contains("<title>Deblur Workbench</title>"))
                 #expect(html.contains("/api/restore"))
+                #expect(html.contains("<a href=\"/learn\">"))   // the lessons are one click away
                 // Laid out by Templates/page.mustache: starts with the doctype (the template's leading
                 // comment leaves no line behind), the server's limits filled in, no tag left unrendered.
                 #expect(html.hasPrefix("<!doctype html>\n"))

@@ -76,7 +76,8 @@ public enum DatasetError: LocalizedError, Equatable {
         case let .notFound(path):
             return "Dataset folder '\(path)' does not exist. Pass an existing folder, or 'builtin' (run `make test` or scripts/fetch-data.sh once to install it)."
         case let .notADirectory(path):
-            return "'\(path)' is a file, not a dataset folder. Pass the folder that holds the images."
+            return "'\(path)' is a file, not a dataset folder. Pass the folder that holds the images "
+                + "(for one photograph, a folder holding just that photograph)."
         case let .unknownLayout(path):
             return "Could not recognise the layout of '\(path)'. Expected one of: a folder of images; sharp/ + defocused_blurred/ + motion_blurred/ (Kaggle); good_frames/ + bad_frames/; SEQUENCE/blur/ + SEQUENCE/sharp/ (GoPro); blurred/ + sharp/."
         case let .empty(path, layout):

@@ -49,7 +49,7 @@ extension SVG {
             let b = min(bins - 1, max(0, Int((v - lo) / (hi - lo) * Double(bins))))
             counts[b] += 1
         }
-        // The count axis runs to a multiple of 4, so its five ticks are whole cases.
+        // The count axis runs to a multiple of 4, so its round ticks are whole cases.
         let peak = Double((max(1, counts.max() ?? 1) + 3) / 4 * 4)
         var s = plotHeader(w: w, h: h, title: escapeHTML(title) + (outside > 0 ? " (\(outside) outside, in end bins)" : ""))
         s += plotAxes(w: w, h: h, m: m, xLo: lo, xHi: hi, yLo: 0, yHi: peak, xLabel: xLabel, yLabel: "cases")

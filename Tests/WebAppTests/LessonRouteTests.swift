@@ -81,7 +81,10 @@ private func message(_ data: Data) throws -> String {
             let figure = try JSONDecoder().decode(Figure.self, from: data)
             #expect(figure.image == source.name)
             #expect(figure.numbers.keys.sorted() == expected.keys.sorted())
-            for (k, v) in expected { #expect(abs(figure.numbers[k]! - v) <= 1e-9 * max(1, abs(v)), "\(lesson) \(query): \(k)") }
+            // Equal up to float rounding: the blind U-Net row of `versus` runs OpenBLAS, whose split of the
+            // work (and so its summation order) depends on what else is calling it — seen once under the
+            // parallel test runner at 7e-8 dB. Any other setting or code path differs by far more than 1e-6.
+            for (k, v) in expected { #expect(abs(figure.numbers[k]! - v) <= 1e-6 * max(1, abs(v)), "\(lesson) \(query): \(k)") }
             #expect(!figure.pictures.isEmpty && figure.pictures.allSatisfy { $0.src.hasPrefix("data:image/jpeg;base64,") })
             if lesson == "blur" { #expect(figure.pictures.map(\.name) == ["psf", "sharp", "blurred", "otf", "inverse"]) }
         }

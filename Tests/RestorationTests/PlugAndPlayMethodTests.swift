@@ -36,12 +36,17 @@ struct PlugAndPlayMethodTests {
         let sharp = try readImage(at: Self.photo.path).luma()
         let d = try degrade(sharp, psf: known, options: DegradationOptions(noiseSigma: 0.01), seed: 3)
         #expect(try MethodRegistry.defaultEstimator.estimate(d.blurred).isEstimate)
-        // With kernel-error 0 an estimate restores exactly as a known PSF; with the default it differs.
+        // With kernel-error 0 an estimate restores as a known PSF; with the default it differs.
+        // "As" up to rounding, not bit for bit: the FFDNet prior runs through OpenBLAS, whose process-wide
+        // thread count other tests running in parallel change, and with it sgemm's split of the work and
+        // the rounding at the block edges (seen once in CI: `c == a` false).
+        func distance(_ x: Image, _ y: Image) -> Float { zip(x.pixels, y.pixels).map { abs($0 - $1) }.max()! }
         let zero = try pnp.make(settings: ["kernel-error": "0"]), standard = try pnp.make()
         let a = try zero.restore(d.blurred, psf: known), b = try zero.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(a == b)
+        #expect(distance(a, b) <= 1e-5)
         let c = try standard.restore(d.blurred, psf: known), e = try standard.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(c == a && e != c)
+        #expect(distance(c, a) <= 1e-5)
+        #expect(distance(e, c) > 1e-3, "the default kernel-error changed the estimate's restoration by only \(distance(e, c))")
         #expect(standard.summary.contains("kernel-error"))
     }
 

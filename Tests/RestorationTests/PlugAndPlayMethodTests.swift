@@ -40,13 +40,12 @@ struct PlugAndPlayMethodTests {
         // "As" up to rounding, not bit for bit: the FFDNet prior runs through OpenBLAS, whose process-wide
         // thread count other tests running in parallel change, and with it sgemm's split of the work and
         // the rounding at the block edges (seen once in CI: `c == a` false).
-        func distance(_ x: Image, _ y: Image) -> Float { zip(x.pixels, y.pixels).map { abs($0 - $1) }.max()! }
         let zero = try pnp.make(settings: ["kernel-error": "0"]), standard = try pnp.make()
         let a = try zero.restore(d.blurred, psf: known), b = try zero.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(distance(a, b) <= 1e-5)
+        #expect(maxAbsDifference(a, b) <= 1e-5)
         let c = try standard.restore(d.blurred, psf: known), e = try standard.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(distance(c, a) <= 1e-5)
-        #expect(distance(e, c) > 1e-3, "the default kernel-error changed the estimate's restoration by only \(distance(e, c))")
+        #expect(maxAbsDifference(c, a) <= 1e-5)
+        #expect(maxAbsDifference(e, c) > 1e-3, "the default kernel-error changed the estimate's restoration by only \(maxAbsDifference(e, c))")
         #expect(standard.summary.contains("kernel-error"))
     }
 

@@ -40,3 +40,21 @@ extension Image {
         flip ? oriented(flip: true, turns: turns) : oriented(flip: false, turns: -turns)
     }
 }
+
+extension Image {
+    /// Geometric self-ensemble: `transform` applied to the image under the first `count` of its eight
+    /// orientations (`Image.orientations`), each result turned back, and the mean of them (accumulated
+    /// in Double). `count` = 1 is one plain call. `transform` must return an image of its input's shape.
+    /// - Precondition: `1 ≤ count ≤ 8`.
+    public func selfEnsemble(count: Int, _ transform: (Image) throws -> Image) rethrows -> Image {
+        precondition((1 ... Image.orientations.count).contains(count), "self-ensemble count \(count) is outside 1…8")
+        guard count > 1 else { return try transform(self) }
+        var sum = [Double](repeating: 0, count: pixels.count)
+        for o in Image.orientations.prefix(count) {
+            let back = try transform(oriented(flip: o.flip, turns: o.turns)).unoriented(flip: o.flip, turns: o.turns)
+            precondition(back.pixels.count == sum.count, "self-ensemble: the transform changed the image's shape")
+            for i in sum.indices { sum[i] += Double(back.pixels[i]) }
+        }
+        return Image(channels: channels, height: height, width: width, pixels: sum.map { Float($0 / Double(count)) })
+    }
+}

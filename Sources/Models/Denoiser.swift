@@ -117,3 +117,27 @@ public enum DenoiserError: LocalizedError, Equatable {
         }
     }
 }
+
+/// A denoiser run under several of the image's orientations and averaged (`Image.selfEnsemble`):
+/// white Gaussian noise is the same in every orientation, the network's errors are not, so the mean
+/// removes part of them — at `count` times the cost. `deblur denoise --ensemble N`.
+public struct SelfEnsembleDenoiser: Denoiser {
+    public let base: any Denoiser
+    /// How many of the eight orientations are averaged, 1…8.
+    public let count: Int
+
+    /// - Precondition: `1 ≤ count ≤ 8`.
+    public init(_ base: any Denoiser, count: Int) {
+        precondition((1 ... Image.orientations.count).contains(count), "self-ensemble count \(count) is outside 1…8")
+        self.base = base
+        self.count = count
+    }
+
+    public var name: String { count > 1 ? "\(base.name) ×\(count)" : base.name }
+    public var channels: Int { base.channels }
+    public var maximumSigma: Float { base.maximumSigma }
+
+    public func denoise(_ noisy: Image, sigma: Float) throws -> Image {
+        try noisy.selfEnsemble(count: count) { try base.denoise($0, sigma: sigma) }
+    }
+}

@@ -62,15 +62,7 @@ public struct LearnedRestoration: RestorationMethod, @unchecked Sendable {
     /// back. Blur kernels of every orientation are in the training data, so a mirrored or transposed
     /// photograph is as likely an input as the original.
     public func restore(_ blurred: Image, psf: PSF?) throws -> Image {
-        guard ensemble > 1 else { return try Models.restore(blurred, with: network, tiling: tiling) }
-        var sum = [Double](repeating: 0, count: blurred.pixels.count)
-        for o in Image.orientations.prefix(ensemble) {
-            let restored = try Models.restore(blurred.oriented(flip: o.flip, turns: o.turns), with: network, tiling: tiling)
-            let back = restored.unoriented(flip: o.flip, turns: o.turns)
-            for i in sum.indices { sum[i] += Double(back.pixels[i]) }
-        }
-        return Image(channels: blurred.channels, height: blurred.height, width: blurred.width,
-                     pixels: sum.map { Float($0 / Double(ensemble)) })
+        try blurred.selfEnsemble(count: ensemble) { try Models.restore($0, with: network, tiling: tiling) }
     }
 
     private static func describe(_ network: any DeblurNetwork, _ weights: String, _ ensemble: Int) -> String {

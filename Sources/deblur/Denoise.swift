@@ -30,6 +30,7 @@ struct Denoise: ParsableCommand {
           deblur denoise noisy.png --sigma 25 -o clean.png
           deblur denoise photo.jpg --prior ffdnet --sigma auto -o clean.png
           deblur denoise noisy.png --prior denoiser --weights runs/denoiser.safetensors --sigma 25 -o clean.png
+          deblur denoise noisy.png --prior denoiser --sigma 25 --ensemble 8 -o clean.png   # 8 orientations averaged
         """)
 
     @Argument(help: "The noisy image (PNG or JPEG; gray or RGB).")
@@ -49,6 +50,9 @@ struct Denoise: ParsableCommand {
     @Option(help: "Weights file instead of the prior's default: another checkpoint of `deblur train --task denoise` for denoiser, a converted FFDNet file of the image's variant for ffdnet.")
     var weights: String?
 
+    @Option(help: "Geometric self-ensemble: denoise the image under this many of its 8 orientations (mirrors, quarter turns) and average, 1…8; costs that many runs.")
+    var ensemble: Int = 1
+
     @Option(help: "Output range policy: clip (clip to [0,1] and report how many values) or error.")
     var range: RangePolicy = .clip
 
@@ -56,6 +60,9 @@ struct Denoise: ParsableCommand {
         if case let .value(v) = sigma, !(v >= 1 && v <= Double(prior.maximumSigma255)) {
             throw ValidationError("--sigma \(v) is outside 1…\(prior.maximumSigma255), the range the \(prior.rawValue) prior was trained on. "
                 + "It is on the 0–255 scale (--sigma 25 means 25/255); for σ = 0.1 on the [0, 1] scale write --sigma 25.5. Or use --sigma auto.")
+        }
+        guard (1 ... Image.orientations.count).contains(ensemble) else {
+            throw ValidationError("--ensemble \(ensemble) is outside 1…\(Image.orientations.count) (the image's orientations to average; 1 = a single run).")
         }
         if let weights, !FileManager.default.fileExists(atPath: weights) {
             throw ValidationError("--weights: no file at '\(weights)'.")
@@ -78,12 +85,13 @@ struct Denoise: ParsableCommand {
                 throw ValidationError(String(format: "the estimated noise σ = %.2f/255 is below 1/255: the image is practically noise-free; give --sigma explicitly to denoise anyway.", sigma255))
             }
         }
-        let denoiser = try prior.denoiser(channels: noisy.channels, weights: weights.map { URL(fileURLWithPath: $0) })
+        let denoiser = SelfEnsembleDenoiser(try prior.denoiser(channels: noisy.channels, weights: weights.map { URL(fileURLWithPath: $0) }),
+                                            count: ensemble)
         let start = Date()
         let denoised = try denoiser.denoise(noisy, sigma: Float(sigma255 / 255))
         let seconds = Date().timeIntervalSince(start)
         try writeRestored(denoised, method: "\(prior.rawValue) denoiser", to: output, policy: range)
-        print(String(format: "%@ (%@, σ = %.2f/255): %.3f s → %@", prior.rawValue, noisy.channels == 1 ? "gray" : "colour",
+        print(String(format: "%@ (%@, σ = %.2f/255): %.3f s → %@", denoiser.name, noisy.channels == 1 ? "gray" : "colour",
                      sigma255, seconds, output))
     }
 }

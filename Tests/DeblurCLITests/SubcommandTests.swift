@@ -114,6 +114,9 @@ struct SubcommandTests {
         // 60 is in FFDNet's range but above our denoiser's: refused at parse time, naming the prior.
         #expect(failure(["denoise", input, "--prior", "denoiser", "--sigma", "60", "-o", out])?
             .contains("outside 1…50, the range the denoiser prior was trained on") == true)
+        for bad in ["0", "9"] {
+            #expect(failure(["denoise", input, "--sigma", "25", "--ensemble", bad, "-o", out])?.contains("--ensemble \(bad) is outside 1…8") == true)
+        }
         #expect(!FileManager.default.fileExists(atPath: out))
         let help = Deblur.helpMessage(for: Denoise.self, columns: 400)
         #expect(help.contains("ffdnet 1…75") && help.contains("denoiser 1…50"))

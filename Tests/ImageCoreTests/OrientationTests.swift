@@ -39,4 +39,29 @@ struct OrientationTests {
         #expect(image.oriented(flip: true, turns: 2) == naive(naive(image, flip: false, turns: 2), flip: true, turns: 0))
         #expect(image.oriented(flip: false, turns: -1) == image.oriented(flip: false, turns: 3))
     }
+
+    @Test("self-ensemble: a transform that commutes with the orientations gives its plain result; one that does not is averaged like the naive mean over the turned-back results")
+    func selfEnsemble() {
+        // Scaling commutes with every orientation: the mean of 8 identical results is that result.
+        let doubled = image.selfEnsemble(count: 8) { x in Image(channels: x.channels, height: x.height, width: x.width, pixels: x.pixels.map { 2 * $0 }) }
+        #expect(doubled.pixels == image.pixels.map { 2 * $0 })
+        // Adding the column index does not commute: each orientation adds a different ramp.
+        func ramp(_ x: Image) -> Image {
+            var y = x
+            for c in 0 ..< x.channels { for r in 0 ..< x.height { for q in 0 ..< x.width { y[c, r, q] += Float(q) } } }
+            return y
+        }
+        for count in [1, 2, 4, 8] {
+            var mean = [Double](repeating: 0, count: image.pixels.count)
+            for o in Image.orientations.prefix(count) {
+                let back = ramp(naive(image, flip: o.flip, turns: o.turns)).unoriented(flip: o.flip, turns: o.turns)
+                for i in mean.indices { mean[i] += Double(back.pixels[i]) / Double(count) }
+            }
+            let got = image.selfEnsemble(count: count, ramp)
+            #expect(zip(got.pixels, mean).allSatisfy { abs(Double($0) - $1) < 1e-4 }, "count \(count)")
+        }
+        // Mirrored left–right and back, the ramp runs the other way: with count 2 every column gains (W − 1)/2.
+        let two = image.selfEnsemble(count: 2, ramp)
+        #expect(zip(two.pixels, image.pixels).allSatisfy { abs($0 - $1 - 3) < 1e-5 })
+    }
 }

@@ -218,6 +218,32 @@ import Testing
         let worst = (0 ..< n).map { abs(g.pixels[$0] - (viaRGB.pixels[$0] + viaRGB.pixels[n + $0] + viaRGB.pixels[2 * n + $0]) / 3) }.max()!
         #expect(worst <= 1e-6)
     }
+
+    @Test("self-ensemble denoiser: count 1 is the plain network, count 8 the mean of its runs on the 8 orientations turned back; σ checks still apply")
+    func selfEnsemble() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("small.safetensors")
+        try NoiseConditionedDenoiser(width: 8, layers: 3, seed: 2).saveCheckpoint(to: file)
+        let base = try TrainedDenoiser(channels: 3, weights: file)
+        let image = syntheticImage(width: 9, height: 7)
+        let plain = try base.denoise(image, sigma: 0.1)
+        let one = SelfEnsembleDenoiser(base, count: 1)
+        #expect(one.name == base.name && one.channels == 3 && one.maximumSigma == base.maximumSigma)
+        #expect(try one.denoise(image, sigma: 0.1).pixels == plain.pixels)
+        let eight = SelfEnsembleDenoiser(base, count: 8)
+        #expect(eight.name == "\(base.name) ×8")
+        var mean = [Double](repeating: 0, count: image.pixels.count)
+        for o in Image.orientations {
+            let back = try base.denoise(image.oriented(flip: o.flip, turns: o.turns), sigma: 0.1).unoriented(flip: o.flip, turns: o.turns)
+            for i in mean.indices { mean[i] += Double(back.pixels[i]) / 8 }
+        }
+        let averaged = try eight.denoise(image, sigma: 0.1)
+        #expect(zip(averaged.pixels, mean).allSatisfy { abs(Double($0) - $1) < 1e-5 })
+        // A random network is not equivariant under the orientations: the ensemble really changes the output.
+        #expect(zip(averaged.pixels, plain.pixels).contains { abs($0 - $1) > 1e-4 })
+        #expect(throws: DenoiserError.invalidSigma(value: "\(Float(51) / 255)", maximum: 50 / 255)) { try eight.denoise(image, sigma: 51 / 255) }
+    }
 }
 
 /// The shipped `denoiser` checkpoint (Baselines/models/denoiser.safetensors).

@@ -97,6 +97,22 @@ public struct Image: Sendable, Equatable {
         return out
     }
 
+    /// The largest absolute difference between this image's values and `other`'s, sample by sample (0 for
+    /// empty images; NaN if either holds one). How tests compare an optimised kernel with its naive twin, or
+    /// two runs of a network (whose sgemm rounding depends on OpenBLAS's thread count).
+    /// - Precondition: the same shape.
+    public func maxAbsDifference(_ other: Image) -> Float {
+        precondition((channels, height, width) == (other.channels, other.height, other.width),
+                     "maxAbsDifference: \(channels)×\(height)×\(width) against \(other.channels)×\(other.height)×\(other.width)")
+        var worst: Float = 0
+        for i in pixels.indices {
+            let d = abs(pixels[i] - other.pixels[i])
+            if d.isNaN { return .nan }
+            worst = max(worst, d)
+        }
+        return worst
+    }
+
     /// Smallest and largest value (NaN is ignored).
     public var valueRange: ClosedRange<Float> {
         var lo = Float.infinity, hi = -Float.infinity

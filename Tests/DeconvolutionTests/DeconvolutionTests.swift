@@ -14,10 +14,6 @@ func loadF32(_ name: String, height: Int, width: Int) throws -> Image {
     return Image(channels: 1, height: height, width: width, pixels: values)
 }
 
-func maxAbsDifference(_ a: Image, _ b: Image) -> Float {
-    zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? .infinity
-}
-
 func psnr(_ a: Image, _ b: Image) -> Double {
     let mse = zip(a.pixels, b.pixels).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(a.pixels.count)
     return 10 * log10(1 / mse)
@@ -32,16 +28,16 @@ struct ScikitImageTests {
     func wienerMatches() throws {
         let input = try loadF32("wiener_input", height: 64, width: 64)
         let identity = try wiener(input, psf: psf, noiseToSignal: 0.05, regularizer: .identity, border: .none)
-        #expect(maxAbsDifference(identity, try loadF32("wiener_identity", height: 64, width: 64)) <= 1e-4)
+        #expect(identity.maxAbsDifference(try loadF32("wiener_identity", height: 64, width: 64)) <= 1e-4)
         let laplacian = try wiener(input, psf: psf, noiseToSignal: 0.01, regularizer: .laplacian, border: .none)
-        #expect(maxAbsDifference(laplacian, try loadF32("wiener_laplacian", height: 64, width: 64)) <= 1e-4)
+        #expect(laplacian.maxAbsDifference(try loadF32("wiener_laplacian", height: 64, width: 64)) <= 1e-4)
     }
 
     @Test("Richardson–Lucy with zero padding, starting at 0.5, 10 iterations")
     func richardsonLucyMatches() throws {
         let input = try loadF32("rl_input", height: 64, width: 64)
         let ours = try richardsonLucy(input, psf: psf, iterations: 10, start: .constant(0.5), border: .zero)
-        #expect(maxAbsDifference(ours, try loadF32("rl_output", height: 64, width: 64)) <= 1e-4)
+        #expect(ours.maxAbsDifference(try loadF32("rl_output", height: 64, width: 64)) <= 1e-4)
     }
 }
 
@@ -58,7 +54,7 @@ struct PropertyTests {
     func deltaIdentity(border: BorderHandling) throws {
         let x = randomImage(23, 31, seed: 1)
         let out = try wiener(x, psf: .identity, noiseToSignal: 1e-9, border: border)
-        #expect(maxAbsDifference(out, x) < 1e-5)
+        #expect(out.maxAbsDifference(x) < 1e-5)
     }
 
     @Test("RL keeps the total flux within 1e-3 and never goes negative (periodic, normalised PSF)")
@@ -89,8 +85,8 @@ struct PropertyTests {
         let half = try richardsonLucy(y, psf: psf, iterations: 6, start: .constant(0.5), border: border)
         let dim = try richardsonLucy(y, psf: psf, iterations: 6, start: .constant(0.05), border: border)
         let observed = try richardsonLucy(y, psf: psf, iterations: 6, start: .observed, border: border)
-        #expect(maxAbsDifference(half, dim) < 1e-5)
-        #expect(maxAbsDifference(half, observed) > 1e-3)
+        #expect(half.maxAbsDifference(dim) < 1e-5)
+        #expect(half.maxAbsDifference(observed) > 1e-3)
     }
 
     @Test("the discrepancy stop returns the first iterate whose interior residual is within the bound (a naive residual twin)")
@@ -115,12 +111,12 @@ struct PropertyTests {
         #expect(zip(residuals, residuals.dropFirst()).allSatisfy { $0 > $1 }, "\(residuals)")
         let bound = (residuals[4] + residuals[5]) / 2
         let stopped = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: bound, border: .none)
-        #expect(maxAbsDifference(stopped, iterates[5]) < 1e-6)
+        #expect(stopped.maxAbsDifference(iterates[5]) < 1e-6)
         // A bound the start already meets: no update at all; a bound never met: every iteration.
         let none = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: 10, border: .none)
-        #expect(maxAbsDifference(none, flat) < 1e-6)
+        #expect(none.maxAbsDifference(flat) < 1e-6)
         let all = try richardsonLucy(y, psf: psf, iterations: 8, start: .constant(0.5), discrepancy: 1e-9, border: .none)
-        #expect(maxAbsDifference(all, iterates[8]) < 1e-6)
+        #expect(all.maxAbsDifference(iterates[8]) < 1e-6)
         #expect(throws: DeconvolutionError.self) { try richardsonLucy(y, psf: psf, discrepancy: -1) }
     }
 

@@ -51,6 +51,17 @@ struct PaddingTests {
         #expect(img.nonFiniteCount == 1)
     }
 
+    @Test("maxAbsDifference is the largest |a − b| in either direction, 0 for equal images, NaN when a value is NaN")
+    func maxAbsDifference() {
+        let a = Image(channels: 2, height: 3, width: 5, pixels: (0 ..< 30).map { Float($0) / 7 })
+        var b = a
+        #expect(a.maxAbsDifference(b) == 0)
+        b.pixels[29] -= 0.25; b.pixels[4] += 0.125   // the largest in the last value, below the first
+        #expect(a.maxAbsDifference(b) == 0.25 && b.maxAbsDifference(a) == 0.25)
+        b.pixels[17] = .nan
+        #expect(a.maxAbsDifference(b).isNaN)
+    }
+
     @Test("crop then pad restores the interior and rejects out-of-bounds crops")
     func cropBounds() throws {
         var img = Image(channels: 2, height: 5, width: 7)

@@ -22,10 +22,6 @@ import Testing
         Image(channels: tensor.shape[0], height: tensor.shape[1], width: tensor.shape[2], pixels: tensor.scalars)
     }
 
-    static func maxAbsDifference(_ a: Image, _ b: Image) -> Float {
-        zip(a.pixels, b.pixels).reduce(0) { max($0, abs($1.0 - $1.1)) }
-    }
-
     /// A gray FFDNet with seeded random weights (the real shapes; for tests that need no real weights).
     static func randomGrayFile(seed: UInt64 = 7, tamper: ((inout [String: Tensor]) -> Void)? = nil,
                                metadata: [String: String] = ["architecture": "ffdnet", "variant": "gray"]) -> SafeTensorsFile {
@@ -61,11 +57,11 @@ import Testing
         let output = try net.denoise(input, sigma: sigma)
         #expect(output.shapeDescription == expected.shapeDescription)
         let range = expected.valueRange.upperBound - expected.valueRange.lowerBound
-        let error = Self.maxAbsDifference(output, expected) / range
+        let error = output.maxAbsDifference(expected) / range
         // Measured 1.4e-6 (rgb) and 1.6e-6 (gray): float32 Winograd against the float64 reference.
         #expect(error <= 1e-4, "FFDNet-\(variant.rawValue): max |Swift − NumPy| = \(error) of the output range")
         // The denoiser did something: the output is far from its input.
-        #expect(Self.maxAbsDifference(output, input) > 0.1)
+        #expect(output.maxAbsDifference(input) > 0.1)
     }
 
     @Test("batch-norm folding equals conv → BN (eval mode) on random tensors")
@@ -102,7 +98,7 @@ import Testing
         var tiled = whole
         tiled.tile = 32
         let a = try whole.denoise(noisy, sigma: 30 / 255), b = try tiled.denoise(noisy, sigma: 30 / 255)
-        let error = Self.maxAbsDifference(a, b)
+        let error = a.maxAbsDifference(b)
         #expect(error <= 1e-5, "tiled vs untiled: \(error)")
     }
 
@@ -197,6 +193,6 @@ import Testing
         let extended = odd.padded(top: 0, bottom: 1, left: 0, right: 1, mode: .replicate)
         let a = try net.denoise(odd, sigma: 0.1)
         let b = try net.denoise(extended, sigma: 0.1).cropped(x: 0, y: 0, width: 9, height: 7)
-        #expect(Self.maxAbsDifference(a, b) == 0)
+        #expect(a.maxAbsDifference(b) == 0)
     }
 }

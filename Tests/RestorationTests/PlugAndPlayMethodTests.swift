@@ -42,10 +42,10 @@ struct PlugAndPlayMethodTests {
         // the rounding at the block edges (seen once in CI: `c == a` false).
         let zero = try pnp.make(settings: ["kernel-error": "0"]), standard = try pnp.make()
         let a = try zero.restore(d.blurred, psf: known), b = try zero.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(maxAbsDifference(a, b) <= 1e-5)
+        #expect(a.maxAbsDifference(b) <= 1e-5)
         let c = try standard.restore(d.blurred, psf: known), e = try standard.restore(d.blurred, psf: known.markedAsEstimate)
-        #expect(maxAbsDifference(c, a) <= 1e-5)
-        #expect(maxAbsDifference(e, c) > 1e-3, "the default kernel-error changed the estimate's restoration by only \(maxAbsDifference(e, c))")
+        #expect(c.maxAbsDifference(a) <= 1e-5)
+        #expect(e.maxAbsDifference(c) > 1e-3, "the default kernel-error changed the estimate's restoration by only \(e.maxAbsDifference(c))")
         #expect(standard.summary.contains("kernel-error"))
     }
 

@@ -14,7 +14,7 @@ struct SelfEnsembleTests {
         let single = try LearnedRestoration(name: "unet", network: network, weights: "/nonexistent").restore(blurred, psf: nil)
         // Equal up to rounding: other tests running in parallel change OpenBLAS's process-wide thread count.
         let direct = try Models.restore(blurred, with: network)
-        #expect(maxAbsDifference(single, direct) <= 1e-6)
+        #expect(single.maxAbsDifference(direct) <= 1e-6)
         for k in [2, 8] {
             let method = LearnedRestoration(name: "unet", network: network, weights: "/nonexistent", ensemble: k)
             let got = try method.restore(blurred, psf: nil)

@@ -80,7 +80,7 @@ struct ConventionTests {
         for (h, w) in [(23, 31), (21, 25)] {
             let x = randomImage(channels: 2, height: h, width: w, seed: 1)
             let k = randomImage(channels: 1, height: 4, width: 6, seed: 3)
-            #expect(maxAbsDifference(try convolve(x, kernel: k, boundary: mode), naiveConvolve(x, k, mode)) < 2e-5,
+            #expect((try convolve(x, kernel: k, boundary: mode)).maxAbsDifference(naiveConvolve(x, k, mode)) < 2e-5,
                     "\(h)×\(w), \(mode)")
             let y = randomImage(channels: 2, height: h, width: w, seed: 77)
             let lhs = dot(try convolve(x, kernel: k, boundary: mode), y)
@@ -94,7 +94,7 @@ struct ConventionTests {
     func largeKernel(mode: BoundaryMode) throws {
         let x = randomImage(channels: 1, height: 5, width: 6, seed: 9)
         let k = randomImage(channels: 1, height: 9, width: 11, seed: 8)
-        #expect(maxAbsDifference(try convolve(x, kernel: k, boundary: mode), naiveConvolve(x, k, mode)) < 2e-5)
+        #expect((try convolve(x, kernel: k, boundary: mode)).maxAbsDifference(naiveConvolve(x, k, mode)) < 2e-5)
     }
 
     @Test("valid convolution equals MATLAB conv2(f, k, 'valid') computed naively")
@@ -103,9 +103,9 @@ struct ConventionTests {
         let k = randomImage(channels: 1, height: 5, width: 7, seed: 2)
         let v = try convolveValid(x, kernel: k)
         #expect(v.height == 19 && v.width == 25)
-        #expect(maxAbsDifference(v, naiveValid(x, k)) < 2e-5)
+        #expect(v.maxAbsDifference(naiveValid(x, k)) < 2e-5)
         let even = randomImage(channels: 1, height: 4, width: 6, seed: 3)
-        #expect(maxAbsDifference(try convolveValid(x, kernel: even), naiveValid(x, even)) < 2e-5)
+        #expect((try convolveValid(x, kernel: even)).maxAbsDifference(naiveValid(x, even)) < 2e-5)
     }
 
     @Test("plans are created once per shape and shared by concurrent tasks")

@@ -26,10 +26,6 @@ func naiveConvolve(_ x: Image, _ k: Image, _ mode: BoundaryMode) -> Image {
     return y
 }
 
-func maxAbsDifference(_ a: Image, _ b: Image) -> Float {
-    zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? 0
-}
-
 func dot(_ a: Image, _ b: Image) -> Double {
     zip(a.pixels, b.pixels).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
 }
@@ -120,14 +116,14 @@ struct ConvolutionTests {
         let x = randomImage(channels: 2, height: h, width: w, seed: 2)
         let k = randomImage(channels: 1, height: kh, width: kw, seed: 3)
         let fast = try convolve(x, kernel: k, boundary: mode)
-        #expect(maxAbsDifference(fast, naiveConvolve(x, k, mode)) < 2e-5)
+        #expect(fast.maxAbsDifference(naiveConvolve(x, k, mode)) < 2e-5)
     }
 
     @Test("a kernel larger than the image still works with reflect padding")
     func bigKernel() throws {
         let x = randomImage(channels: 1, height: 5, width: 4, seed: 4)
         let k = randomImage(channels: 1, height: 9, width: 9, seed: 5)
-        #expect(maxAbsDifference(try convolve(x, kernel: k, boundary: .reflect), naiveConvolve(x, k, .reflect)) < 2e-5)
+        #expect((try convolve(x, kernel: k, boundary: .reflect)).maxAbsDifference(naiveConvolve(x, k, .reflect)) < 2e-5)
     }
 
     @Test("valid convolution keeps only fully covered outputs")
@@ -137,7 +133,7 @@ struct ConvolutionTests {
         let v = try convolveValid(x, kernel: k)
         #expect(v.height == 11 && v.width == 10)
         let same = naiveConvolve(x, k, .zero)
-        #expect(maxAbsDifference(v, try same.cropped(x: 1, y: 2, width: 10, height: 11)) < 2e-5)
+        #expect(v.maxAbsDifference(try same.cropped(x: 1, y: 2, width: 10, height: 11)) < 2e-5)
         #expect(throws: SpectralError.self) { try convolveValid(Image(channels: 1, height: 3, width: 3), kernel: k) }
     }
 

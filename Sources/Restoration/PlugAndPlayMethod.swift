@@ -87,6 +87,7 @@ public struct PlugAndPlayMethod: RestorationMethod {
     static func base(_ prior: DenoisingPrior, _ options: PlugAndPlayOptions) -> String {
         "plug-and-play HQS, \(prior.rawValue) prior, \(options.iterations) iterations, σ from 49/255 to the noise level "
             + "(with an estimated PSF √(σₙ² + kernel-error²)), boundary adjustment"
+            + (prior.defaultColourHandling == .opponent ? ", colour images denoised as opponent components" : "")
     }
 
     public var family: MethodFamily { .learned }

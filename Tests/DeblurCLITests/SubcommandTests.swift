@@ -117,6 +117,7 @@ struct SubcommandTests {
         for bad in ["0", "9"] {
             #expect(failure(["denoise", input, "--sigma", "25", "--ensemble", bad, "-o", out])?.contains("--ensemble \(bad) is outside 1…8") == true)
         }
+        #expect(failure(["denoise", input, "--prior", "denoiser", "--sigma", "25", "--colour", "lab", "-o", out])?.contains("--colour") == true)
         #expect(!FileManager.default.fileExists(atPath: out))
         let help = Deblur.helpMessage(for: Denoise.self, columns: 400)
         #expect(help.contains("ffdnet 1…75") && help.contains("denoiser 1…50"))

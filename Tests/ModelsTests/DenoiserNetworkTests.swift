@@ -266,4 +266,22 @@ import Testing
         let after = try psnr(reference: clean, test: try denoiser.denoise(noisy, sigma: 25 / 255))
         #expect(after - before >= Self.pinnedGain, "denoiser: \(before) → \(after) dB")
     }
+
+    /// The same weights through `OpponentColourDenoiser` (the colour default since 2026-12-08): 20.12 → 31.89 dB
+    /// (+11.77, against +11.42 through the colour network). Pinned as above.
+    static let pinnedOpponentGain = 11.6
+
+    @Test("the default colour path (opponent components through the gray network) gains at least its pinned PSNR on the same crop")
+    func shippedDenoiserOpponentGainsPinnedPSNR() throws {
+        let photo = try readImage(at: DenoiserNetworkTests.fixtures.appendingPathComponent("astronaut-crop-disk-sharp.png").path)
+        let clean = try photo.cropped(x: 30, y: 30, width: 96, height: 96)
+        var rng = SeededRNG(seed: 25)
+        var noisy = clean
+        for i in noisy.pixels.indices { noisy.pixels[i] += Float(25.0 / 255 * rng.normal()) }
+        let denoiser = try DenoisingPrior.denoiser.denoiser(channels: 3, weights: DenoiserNetworkTests.root.appendingPathComponent("Baselines/models/denoiser.safetensors"))
+        #expect(denoiser is OpponentColourDenoiser)
+        let before = try psnr(reference: clean, test: noisy)
+        let after = try psnr(reference: clean, test: try denoiser.denoise(noisy, sigma: 25 / 255))
+        #expect(after - before >= Self.pinnedOpponentGain, "denoiser, opponent: \(before) → \(after) dB")
+    }
 }

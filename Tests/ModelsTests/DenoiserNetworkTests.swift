@@ -254,16 +254,21 @@ import Testing
     /// FFDNet-rgb: 33.07). Pinned at the gain rounded down to 0.1 dB, minus 0.1.
     static let pinnedGain = 11.3
 
-    @Test("denoising the fixture crop at σ = 25/255 gains at least the pinned PSNR over the noisy input")
-    func shippedDenoiserGainsPinnedPSNR() throws {
+    static let weights = DenoiserNetworkTests.root.appendingPathComponent("Baselines/models/denoiser.safetensors")
+
+    /// PSNR before and after `denoiser` on a 96² crop of the fixture photograph with seeded noise of σ = 25/255.
+    static func fixtureCropPSNRs(_ denoiser: any Denoiser) throws -> (before: Double, after: Double) {
         let photo = try readImage(at: DenoiserNetworkTests.fixtures.appendingPathComponent("astronaut-crop-disk-sharp.png").path)
         let clean = try photo.cropped(x: 30, y: 30, width: 96, height: 96)
         var rng = SeededRNG(seed: 25)
         var noisy = clean
         for i in noisy.pixels.indices { noisy.pixels[i] += Float(25.0 / 255 * rng.normal()) }
-        let denoiser = try TrainedDenoiser(channels: 3, weights: DenoiserNetworkTests.root.appendingPathComponent("Baselines/models/denoiser.safetensors"))
-        let before = try psnr(reference: clean, test: noisy)
-        let after = try psnr(reference: clean, test: try denoiser.denoise(noisy, sigma: 25 / 255))
+        return (try psnr(reference: clean, test: noisy), try psnr(reference: clean, test: try denoiser.denoise(noisy, sigma: 25 / 255)))
+    }
+
+    @Test("denoising the fixture crop at σ = 25/255 through the colour network gains at least the pinned PSNR over the noisy input")
+    func shippedDenoiserGainsPinnedPSNR() throws {
+        let (before, after) = try Self.fixtureCropPSNRs(try TrainedDenoiser(channels: 3, weights: Self.weights))
         #expect(after - before >= Self.pinnedGain, "denoiser: \(before) → \(after) dB")
     }
 
@@ -273,15 +278,9 @@ import Testing
 
     @Test("the default colour path (opponent components through the gray network) gains at least its pinned PSNR on the same crop")
     func shippedDenoiserOpponentGainsPinnedPSNR() throws {
-        let photo = try readImage(at: DenoiserNetworkTests.fixtures.appendingPathComponent("astronaut-crop-disk-sharp.png").path)
-        let clean = try photo.cropped(x: 30, y: 30, width: 96, height: 96)
-        var rng = SeededRNG(seed: 25)
-        var noisy = clean
-        for i in noisy.pixels.indices { noisy.pixels[i] += Float(25.0 / 255 * rng.normal()) }
-        let denoiser = try DenoisingPrior.denoiser.denoiser(channels: 3, weights: DenoiserNetworkTests.root.appendingPathComponent("Baselines/models/denoiser.safetensors"))
+        let denoiser = try DenoisingPrior.denoiser.denoiser(channels: 3, weights: Self.weights)
         #expect(denoiser is OpponentColourDenoiser)
-        let before = try psnr(reference: clean, test: noisy)
-        let after = try psnr(reference: clean, test: try denoiser.denoise(noisy, sigma: 25 / 255))
+        let (before, after) = try Self.fixtureCropPSNRs(denoiser)
         #expect(after - before >= Self.pinnedOpponentGain, "denoiser, opponent: \(before) → \(after) dB")
     }
 }

@@ -25,6 +25,10 @@ public struct PlugAndPlayMethod: RestorationMethod {
             MethodParameter("kernel-error", label: "Kernel error σ",
                             help: "with an estimated PSF, its error counted as extra noise: the loop runs at √(σₙ² + this²) (a known PSF: 0)",
                             kind: .real(0 ... 0.5), default: .real(PlugAndPlayMethod.estimatedKernelError)),
+            MethodParameter("colour", label: "Colour",
+                            help: "how colour images reach the denoiser: joint (its colour network) or opponent (its gray network on three opponent components, each at its own σ)",
+                            kind: .choice(ColourHandling.allCases.map(\.rawValue)),
+                            automatic: "the prior's own: joint for ffdnet, opponent for denoiser"),
         ]
         if choosable {
             list.insert(MethodParameter("prior", label: "Prior", help: "the denoiser used as the image prior",
@@ -62,6 +66,8 @@ public struct PlugAndPlayMethod: RestorationMethod {
     let values: ParameterValues
     let gray: any Denoiser
     let colour: any Denoiser
+    /// How colour images reach the denoiser (`colour=`, else the prior's default).
+    let colourHandling: ColourHandling
 
     /// - Throws: `DenoiserError.weightsMissing` (and the other load errors) when the prior's weights
     ///   cannot be loaded.
@@ -75,25 +81,26 @@ public struct PlugAndPlayMethod: RestorationMethod {
         o.lambda = values.real("lambda") ?? o.lambda
         options = o
         kernelError = values.real("kernel-error") ?? Self.estimatedKernelError
+        colourHandling = values.text("colour").flatMap(ColourHandling.init(rawValue:)) ?? prior.defaultColourHandling
         gray = try prior.denoiser(channels: 1)
-        colour = try prior.denoiser(channels: 3)
+        colour = try prior.denoiser(channels: 3, colour: colourHandling)
         let hashes = prior.weightsFiles.map { "\($0.lastPathComponent) sha256 " + ((try? SHA256.hex(fileAt: $0.path)) ?? "unreadable") }
-        fingerprint = ([Restoration.summary(Self.base(prior, options), values)] + hashes).joined(separator: ", ")
+        fingerprint = ([Restoration.summary(Self.base(prior, options, colourHandling), values)] + hashes).joined(separator: ", ")
     }
 
     /// The summary and the SHA-256 of every weights file: a retrained prior re-runs its rows.
     public let fingerprint: String
 
-    static func base(_ prior: DenoisingPrior, _ options: PlugAndPlayOptions) -> String {
+    static func base(_ prior: DenoisingPrior, _ options: PlugAndPlayOptions, _ colour: ColourHandling) -> String {
         "plug-and-play HQS, \(prior.rawValue) prior, \(options.iterations) iterations, σ from 49/255 to the noise level "
             + "(with an estimated PSF √(σₙ² + kernel-error²)), boundary adjustment"
-            + (prior.defaultColourHandling == .opponent ? ", colour images denoised as opponent components" : "")
+            + (colour == .opponent ? ", colour images denoised as opponent components" : "")
     }
 
     public var family: MethodFamily { .learned }
     public var needsPSF: Bool { true }
 
-    public var summary: String { Restoration.summary(Self.base(prior, options), values) }
+    public var summary: String { Restoration.summary(Self.base(prior, options, colourHandling), values) }
 
     /// The loop's settings for this PSF: a blindly estimated one adds `kernelError` to the noise level.
     func optionsFor(_ psf: PSF) -> PlugAndPlayOptions {

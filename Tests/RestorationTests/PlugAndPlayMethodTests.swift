@@ -26,6 +26,24 @@ struct PlugAndPlayMethodTests {
         #expect(throws: RestorationError.needsPSF(method: "pnp")) { try pnp.make().restore(Image(channels: 1, height: 8, width: 8), psf: nil) }
     }
 
+    @Test("colour= chooses how colour images reach the prior (each prior's own by default), the summary names it, a wrong value is refused; gray images take the gray network either way")
+    func colourParameter() throws {
+        let pnp = try MethodRegistry.entry("pnp"), own = try MethodRegistry.entry("pnp-denoiser")
+        #expect(pnp.parameter("colour")?.kind == .choice(["joint", "opponent"]) && own.parameter("colour")?.kind == .choice(["joint", "opponent"]))
+        #expect(!(try pnp.make().summary.contains("opponent")))
+        #expect(try own.make().summary.contains("colour images denoised as opponent components"))
+        let opponent = try own.make(), joint = try own.make(settings: ["colour": "joint"])
+        #expect(!joint.summary.contains("opponent components") && joint.summary.contains("colour=joint"))
+        #expect(throws: RestorationError.self) { try own.make(settings: ["colour": "lab"]) }
+        let sharp = try readImage(at: Self.photo.path).cropped(x: 0, y: 0, width: 64, height: 64)
+        let psf = try PSF.parse("gaussian:1.2")
+        let d = try degrade(sharp, psf: psf, options: DegradationOptions(noiseSigma: 0.01), seed: 1)
+        let a = try opponent.restore(d.blurred, psf: psf), b = try joint.restore(d.blurred, psf: psf)
+        #expect(a.maxAbsDifference(b) > 1e-3, "the two colour paths agree to \(a.maxAbsDifference(b))")
+        let gray = try d.blurred.luma()
+        #expect(try opponent.restore(gray, psf: psf).maxAbsDifference(try joint.restore(gray, psf: psf)) <= 1e-5)
+    }
+
     @Test("an estimated PSF (marked by the registry's estimator) raises pnp's noise level by its kernel-error; a known one does not")
     func kernelErrorOnlyForEstimates() throws {
         let pnp = try MethodRegistry.entry("pnp")

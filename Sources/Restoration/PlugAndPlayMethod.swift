@@ -82,8 +82,10 @@ public struct PlugAndPlayMethod: RestorationMethod {
         options = o
         kernelError = values.real("kernel-error") ?? Self.estimatedKernelError
         colourHandling = values.text("colour").flatMap(ColourHandling.init(rawValue:)) ?? prior.defaultColourHandling
-        gray = try prior.denoiser(channels: 1)
-        colour = try prior.denoiser(channels: 3, colour: colourHandling)
+        let grayDenoiser = try prior.denoiser(channels: 1)
+        gray = grayDenoiser
+        // Opponent components run through the gray network already loaded: one weights file read, not two.
+        colour = colourHandling == .opponent ? OpponentColourDenoiser(gray: grayDenoiser) : try prior.denoiser(channels: 3, colour: .joint)
         let hashes = prior.weightsFiles.map { "\($0.lastPathComponent) sha256 " + ((try? SHA256.hex(fileAt: $0.path)) ?? "unreadable") }
         fingerprint = ([Restoration.summary(Self.base(prior, options, colourHandling), values)] + hashes).joined(separator: ", ")
     }
